@@ -1,0 +1,39 @@
+import { defineConfig } from "vitest/config";
+
+// One runner, several projects: `npm test` runs them all; `--project NAME` runs one.
+// unit: pure functions, no I/O. integration: real SQL on PGlite or TEST_DATABASE_URL.
+// infra: the Pulumi program under mocks. toolchain and e2e: the real Pulumi engine and Docker.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
+      {
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      { test: { name: "infra", include: ["tests/infra/**/*.test.ts"], testTimeout: 30_000 } },
+      {
+        test: {
+          name: "toolchain",
+          include: ["tests/toolchain/**/*.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["tests/e2e/**/*.test.ts"],
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
