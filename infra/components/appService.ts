@@ -1,0 +1,104 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { dockerName, healthcheck, type HealthTimings, loopbackPort, stackLabels, toDockerLabels } from "../naming.js";
+
+export interface AppServiceArgs {
+  readonly stack: string;
+  /** Absolute path of the build context (the project root; app/Dockerfile is inside). */
+  readonly contextDir: string;
+  /** The NODE_IMAGE build argument: the Node runtime the app image is built on. */
+  readonly nodeImage: string;
+  /** The stack's Docker network, where PostgreSQL answers as `postgres`. */
+  readonly networkName: pulumi.Input<string>;
+  /** The app role's URL inside the network (secret). */
+  readonly databaseUrl: pulumi.Input<string>;
+  /** Host port for the API and page on 127.0.0.1; 0 lets Docker pick one. */
+  readonly hostPort: number;
+  readonly poolMax: number;
+  readonly poolIdleTimeoutMs: number;
+  readonly ingestIntervalSeconds: number;
+  readonly health: HealthTimings;
+  readonly waitTimeoutSeconds: number;
+  /** Resolves once migrations succeeded; the containers start only after. */
+  readonly migrated: pulumi.Input<string[]>;
+}
+
+/** Port the app listens on inside its container. */
+export const APP_PORT = 3000;
+
+/** The image's health check per role (see app/Dockerfile and docs/architecture.md). */
+export function appHealthTest(role: "api" | "worker"): string[] {
+  return ["CMD", "node", "dist/app/src/healthcheck.js", role];
+}
+
+/** The app image, built from app/Dockerfile, run as the API and the worker with the app role. */
+export class AppService extends pulumi.ComponentResource {
+  public readonly image: docker.Image;
+  public readonly api: docker.Container;
+  public readonly worker: docker.Container;
+  public readonly hostPort: pulumi.Output<number>;
+  public readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("confradar:app:AppService", name, {}, opts);
+
+    this.image = new docker.Image(
+      `${name}-image`,
+      {
+        imageName: `${dockerName(args.stack, "app")}:latest`,
+        build: {
+          context: args.contextDir,
+          dockerfile: `${args.contextDir}/app/Dockerfile`,
+          args: { NODE_IMAGE: args.nodeImage },
+          platform: "linux/amd64",
+        },
+        skipPush: true,
+      },
+      { parent: this },
+    );
+
+    const env = pulumi
+      .output(args.databaseUrl)
+      .apply((url) => [
+        `DATABASE_URL=${url}`,
+        `PORT=${APP_PORT}`,
+        "HOST=0.0.0.0",
+        "LOG_LEVEL=info",
+        `PG_POOL_MAX=${args.poolMax}`,
+        `PG_IDLE_TIMEOUT_MS=${args.poolIdleTimeoutMs}`,
+        `INGEST_INTERVAL_SECONDS=${args.ingestIntervalSeconds}`,
+      ]);
+
+    const container = (role: "api" | "worker", ports: docker.types.input.ContainerPort[]) =>
+      new docker.Container(
+        `${name}-${role}`,
+        {
+          name: dockerName(args.stack, role),
+          // The local image id: a rebuilt image replaces the containers; an unchanged one does not.
+          image: this.image.repoDigest,
+          command: [role],
+          envs: pulumi.secret(env),
+          ports,
+          networksAdvanced: [{ name: args.networkName }],
+          healthcheck: healthcheck(appHealthTest(role), args.health),
+          wait: true,
+          waitTimeout: args.waitTimeoutSeconds,
+          restart: "unless-stopped",
+          stopTimeout: 30,
+          destroyGraceSeconds: 30,
+          labels: pulumi.output(args.migrated).apply(() => toDockerLabels(stackLabels(args.stack, role))),
+        },
+        { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] },
+      );
+
+    this.api = container("api", [loopbackPort(APP_PORT, args.hostPort)]);
+    this.worker = container("worker", []);
+    this.hostPort = this.api.ports.apply((ports) => {
+      const external = ports?.[0]?.external;
+      if (external === undefined) throw new Error("the api container reports no published port");
+      return external;
+    });
+    this.url = pulumi.interpolate`http://127.0.0.1:${this.hostPort}/`;
+    this.registerOutputs({ hostPort: this.hostPort, url: this.url });
+  }
+}

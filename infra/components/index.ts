@@ -1,0 +1,5 @@
+export * from "./appService.js";
+export * from "./databaseAccess.js";
+export * from "./migrations.js";
+export * from "./pgAdmin.js";
+export * from "./postgresServer.js";

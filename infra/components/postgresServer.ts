@@ -1,0 +1,133 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { DataVolumeGuard } from "../providers/dataVolumeGuard.js";
+import {
+  dockerName,
+  healthcheck,
+  type HealthTimings,
+  loopbackPort,
+  postgresDataMountPath,
+  postgresHealthTest,
+  stackLabels,
+  toDockerLabels,
+} from "../naming.js";
+
+export interface PostgresServerArgs {
+  /** Stack name; every Docker object's name carries it. */
+  readonly stack: string;
+  /** Image reference, e.g. the official postgres:16-alpine or a locally built one. */
+  readonly image: pulumi.Input<string>;
+  /** Major version the image runs; decides the volume's mount path. */
+  readonly majorVersion: number;
+  /** Host port on 127.0.0.1; 0 lets Docker pick one. */
+  readonly hostPort: number;
+  /** Superuser password (secret). The image reads it only when it initialises an empty volume. */
+  readonly superuserPassword: pulumi.Input<string>;
+  /** Seconds Docker waits after SIGINT before SIGKILL. Default 90. */
+  readonly stopGraceSeconds?: number;
+  /** Health check timings for the TCP readiness probe. */
+  readonly health: HealthTimings;
+  /** Seconds `up` waits for the container to turn healthy. */
+  readonly waitTimeoutSeconds: number;
+  /** Keep the data volume on `pulumi destroy` (dev); remove it otherwise (ci). */
+  readonly retainVolume: boolean;
+}
+
+export const SUPERUSER = "postgres";
+
+/**
+ * The PostgreSQL server: its network, a named data volume at the right path for the major version,
+ * and a container that counts as created only once it answers over TCP.
+ */
+export class PostgresServer extends pulumi.ComponentResource {
+  public readonly network: docker.Network;
+  public readonly volume: docker.Volume;
+  public readonly container: docker.Container;
+  /** Host and port on the machine running Docker (127.0.0.1 only). */
+  public readonly host: pulumi.Output<string>;
+  public readonly hostPort: pulumi.Output<number>;
+  /** Host name and port inside the stack's Docker network. */
+  public readonly internalHost: pulumi.Output<string>;
+  public readonly internalPort: pulumi.Output<number>;
+  public readonly superuser: string;
+  public readonly networkName: pulumi.Output<string>;
+  public readonly volumeName: pulumi.Output<string>;
+  /** Resolves only once the container is healthy; changes when the container is replaced. */
+  public readonly ready: pulumi.Output<string>;
+
+  constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("confradar:database:PostgresServer", name, {}, opts);
+    const grace = args.stopGraceSeconds ?? 90;
+    const containerName = dockerName(args.stack, "postgres");
+
+    this.network = new docker.Network(
+      `${name}-network`,
+      { name: dockerName(args.stack, "net"), labels: toDockerLabels(stackLabels(args.stack, "network")) },
+      { parent: this },
+    );
+
+    // retainOnDelete: `pulumi destroy` forgets the volume instead of deleting it (pulumi-docker#389).
+    this.volume = new docker.Volume(
+      `${name}-data`,
+      { name: dockerName(args.stack, "pgdata"), labels: toDockerLabels(stackLabels(args.stack, "pgdata")) },
+      { parent: this, retainOnDelete: args.retainVolume },
+    );
+
+    const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+
+    const guard = new DataVolumeGuard(
+      `${name}-volume-guard`,
+      { volumeName: this.volume.name, image: image.imageId, majorVersion: args.majorVersion, stack: args.stack },
+      { parent: this },
+    );
+
+    this.container = new docker.Container(
+      `${name}-container`,
+      {
+        name: containerName,
+        image: image.imageId,
+        envs: [pulumi.interpolate`POSTGRES_PASSWORD=${args.superuserPassword}`, `POSTGRES_USER=${SUPERUSER}`],
+        // Evicts sessions whose client died, so a killed migrator does not keep the advisory lock.
+        command: ["postgres", "-c", "client_connection_check_interval=250ms"],
+        mounts: [{ type: "volume", source: this.volume.name, target: postgresDataMountPath(args.majorVersion) }],
+        ports: [loopbackPort(5432, args.hostPort)],
+        networksAdvanced: [{ name: this.network.name, aliases: ["postgres"] }],
+        healthcheck: healthcheck(postgresHealthTest(SUPERUSER, "postgres"), args.health),
+        wait: true,
+        waitTimeout: args.waitTimeoutSeconds,
+        restart: "unless-stopped",
+        stopSignal: "SIGINT",
+        stopTimeout: grace,
+        destroyGraceSeconds: grace,
+        labels: toDockerLabels(stackLabels(args.stack, "postgres")),
+      },
+      {
+        parent: this,
+        dependsOn: [guard],
+        // The new container needs the old one's port and volume: remove first (pulumi-docker#1356).
+        deleteBeforeReplace: true,
+        additionalSecretOutputs: ["envs"],
+      },
+    );
+
+    this.host = pulumi.output("127.0.0.1");
+    this.hostPort = this.container.ports.apply((ports) => {
+      const external = ports?.[0]?.external;
+      if (external === undefined) throw new Error(`container ${containerName} reports no published port`);
+      return external;
+    });
+    this.internalHost = pulumi.output("postgres");
+    this.internalPort = pulumi.output(5432);
+    this.superuser = SUPERUSER;
+    this.networkName = this.network.name;
+    this.volumeName = this.volume.name;
+    this.ready = pulumi.all([this.container.id, this.hostPort]).apply(([id]) => id);
+
+    this.registerOutputs({
+      hostPort: this.hostPort,
+      networkName: this.networkName,
+      volumeName: this.volumeName,
+      ready: this.ready,
+    });
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Pure helpers shared by the components: names, labels, paths, health checks and URLs.
+ * No Pulumi resources here, so tests/unit/ checks them without mocks.
+ */
+
+export const PROJECT = "confradar";
+
+/** Docker object names carry the stack, so `dev` and `ci` can share one Docker host. */
+export function dockerName(stack: string, role: string): string {
+  return `${PROJECT}-${stack}-${role}`;
+}
+
+/** Labels on every Docker object we create: how tests and `db:*` scripts find a stack's things. */
+export function stackLabels(stack: string, role: string): Record<string, string> {
+  return { "com.confradar.project": PROJECT, "com.confradar.stack": stack, "com.confradar.role": role };
+}
+
+export function toDockerLabels(labels: Record<string, string>): { label: string; value: string }[] {
+  return Object.entries(labels).map(([label, value]) => ({ label, value }));
+}
+
+/**
+ * Where the official image keeps its data: up to 17 the data directory itself; from 18 the parent,
+ * with data under MAJOR/docker (docker-library/postgres#1259). Mounting at the wrong path leaves the
+ * data in an anonymous volume that is lost on replacement.
+ */
+export function postgresDataMountPath(major: number): string {
+  return major >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
+}
+
+/** Where PG_VERSION sits relative to the volume root, for the data-volume guard. */
+export function pgVersionFileInVolume(major: number): string {
+  return major >= 18 ? `${major}/docker/PG_VERSION` : "PG_VERSION";
+}
+
+export interface HealthTimings {
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  retries: number;
+  startPeriodSeconds: number;
+}
+
+export interface DockerHealthcheck {
+  tests: string[];
+  interval: string;
+  timeout: string;
+  retries: number;
+  startPeriod: string;
+}
+
+export function healthcheck(tests: string[], t: HealthTimings): DockerHealthcheck {
+  return {
+    tests,
+    interval: `${t.intervalSeconds}s`,
+    timeout: `${t.timeoutSeconds}s`,
+    retries: t.retries,
+    startPeriod: `${t.startPeriodSeconds}s`,
+  };
+}
+
+/**
+ * Ready means accepting TCP connections: during first init the image runs a temporary server on
+ * the unix socket only, and a socket check would call that ready.
+ */
+export function postgresHealthTest(user: string, database: string): string[] {
+  return ["CMD-SHELL", `pg_isready -h 127.0.0.1 -p 5432 -U ${user} -d ${database} -q`];
+}
+
+export interface ConnectionFacts {
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  database: string;
+}
+
+export function postgresUrl(c: ConnectionFacts): string {
+  const auth = `${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}`;
+  return `postgres://${auth}@${c.host}:${c.port}/${encodeURIComponent(c.database)}?sslmode=disable`;
+}
+
+export function httpUrl(host: string, port: number, path = "/"): string {
+  return `http://${host}:${port}${path}`;
+}
+
+/** A published port: always on loopback; 0 lets Docker pick a free one. */
+export function loopbackPort(internal: number, external: number): { internal: number; external?: number; ip: string; protocol: string } {
+  return external === 0
+    ? { internal, ip: "127.0.0.1", protocol: "tcp" }
+    : { internal, external, ip: "127.0.0.1", protocol: "tcp" };
+}
+
+/** pgAdmin's servers.json: one server, password through a passfile (pgadmin4#8663). */
+export function pgadminServersJson(server: {
+  name: string;
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  passFile: string;
+}): string {
+  return JSON.stringify(
+    {
+      Servers: {
+        "1": {
+          Name: server.name,
+          Group: "ConfRadar",
+          Host: server.host,
+          Port: server.port,
+          MaintenanceDB: server.database,
+          Username: server.username,
+          PassFile: server.passFile,
+          SSLMode: "disable",
+        },
+      },
+    },
+    null,
+    2,
+  );
+}
+
+/** A libpq passfile line; ':' and '\' in fields are escaped as libpq requires. */
+export function pgpassLine(c: ConnectionFacts): string {
+  const esc = (s: string) => s.replace(/\\/g, "\\\\").replace(/:/g, "\\:");
+  return `${esc(c.host)}:${c.port}:${esc(c.database)}:${esc(c.user)}:${esc(c.password)}\n`;
+}
