@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import {
+  dockerName,
+  healthcheck,
+  loopbackPort,
+  pgadminServersJson,
+  pgpassLine,
+  pgVersionFileInVolume,
+  postgresDataMountPath,
+  postgresHealthTest,
+  postgresUrl,
+  stackLabels,
+} from "../../infra/naming.js";
+import { readMigrationFiles } from "../../infra/migrationFiles.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+describe("infra naming helpers", () => {
+  it("puts the stack in every Docker name and label set", () => {
+    expect(dockerName("ci", "postgres")).toBe("confradar-ci-postgres");
+    expect(stackLabels("dev", "pgdata")).toEqual({
+      "com.confradar.project": "confradar",
+      "com.confradar.stack": "dev",
+      "com.confradar.role": "pgdata",
+    });
+  });
+
+  it("mounts the volume where each major version keeps its data", () => {
+    expect(postgresDataMountPath(16)).toBe("/var/lib/postgresql/data");
+    expect(postgresDataMountPath(17)).toBe("/var/lib/postgresql/data");
+    expect(postgresDataMountPath(18)).toBe("/var/lib/postgresql");
+    expect(pgVersionFileInVolume(17)).toBe("PG_VERSION");
+    expect(pgVersionFileInVolume(18)).toBe("18/docker/PG_VERSION");
+  });
+
+  it("checks readiness over TCP, not the socket", () => {
+    expect(postgresHealthTest("postgres", "postgres")[1]).toContain("-h 127.0.0.1");
+    expect(healthcheck(["CMD", "true"], { intervalSeconds: 2, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 })).toEqual({
+      tests: ["CMD", "true"],
+      interval: "2s",
+      timeout: "5s",
+      retries: 3,
+      startPeriod: "0s",
+    });
+  });
+
+  it("publishes on loopback, letting Docker choose when the port is 0", () => {
+    expect(loopbackPort(5432, 0)).toEqual({ internal: 5432, ip: "127.0.0.1", protocol: "tcp" });
+    expect(loopbackPort(5432, 55432)).toEqual({ internal: 5432, external: 55432, ip: "127.0.0.1", protocol: "tcp" });
+  });
+
+  it("escapes credentials in URLs and passfiles", () => {
+    const facts = { user: "app", password: "p@ss:w/rd", host: "postgres", port: 5432, database: "confradar" };
+    expect(postgresUrl(facts)).toBe("postgres://app:p%40ss%3Aw%2Frd@postgres:5432/confradar?sslmode=disable");
+    expect(new URL(postgresUrl(facts)).password).toBe("p%40ss%3Aw%2Frd");
+    expect(pgpassLine(facts)).toBe("postgres:5432:confradar:app:p@ss\\:w/rd\n");
+  });
+
+  it("preloads pgAdmin with a server whose password is in a passfile, not in servers.json", () => {
+    const json = JSON.parse(
+      pgadminServersJson({ name: "ConfRadar (dev)", host: "postgres", port: 5432, database: "confradar", username: "m", passFile: "/pgpass" }),
+    );
+    expect(json.Servers["1"]).toMatchObject({ Host: "postgres", PassFile: "/pgpass", Username: "m" });
+    expect(JSON.stringify(json)).not.toMatch(/Password"/);
+  });
+});
+
+describe("readMigrationFiles", () => {
+  it("lists migrations by name order and hashes their content", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "migrations-"));
+    writeFileSync(path.join(dir, "002_b.ts"), "b");
+    writeFileSync(path.join(dir, "001_a.ts"), "a");
+    writeFileSync(path.join(dir, "types.d.ts"), "x");
+    writeFileSync(path.join(dir, "README.md"), "x");
+    const first = readMigrationFiles(dir);
+    expect(first.names).toEqual(["001_a", "002_b"]);
+    writeFileSync(path.join(dir, "002_b.ts"), "b changed");
+    expect(readMigrationFiles(dir).hash).not.toBe(first.hash);
+    expect(() => readMigrationFiles(path.join(dir, "missing"))).toThrow(/cannot read the migrations folder/);
+  });
+});
