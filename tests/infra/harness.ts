@@ -5,7 +5,7 @@ export interface RecordedResource {
   type: string;
   name: string;
   inputs: Record<string, any>;
-  opts: pulumi.ResourceOptions;
+  opts: { retainOnDelete: boolean; deleteBeforeReplace: boolean };
   /** URNs of the resources each input property waits for. */
   propertyDependencies: Record<string, string[]>;
 }
@@ -23,7 +23,7 @@ export interface ProgramRun {
 /** The program threw; carries what it had registered by then. */
 export class ProgramError extends Error {
   constructor(
-    readonly cause: unknown,
+    override readonly cause: unknown,
     readonly resources: RecordedResource[],
   ) {
     super(cause instanceof Error ? cause.message : String(cause));
@@ -92,7 +92,7 @@ export async function runProgram(stack: string, config: Record<string, string>):
   for (const [key, value] of Object.entries(program)) {
     if (pulumi.Output.isInstance(value)) {
       const output = value as pulumi.Output<unknown>;
-      if (await output.isSecret) secretOutputs.add(key);
+      if (await pulumi.isSecret(output)) secretOutputs.add(key);
       outputs[key] = await new Promise((resolve) => output.apply(resolve));
     } else {
       outputs[key] = value;

@@ -1,0 +1,182 @@
+/**
+ * Day-to-day commands for a stack (npm run up / preview / refresh / destroy / outputs / db:*).
+ *
+ *   tsx scripts/stack/cli.ts COMMAND [--stack dev|ci] [options]
+ *
+ * Every command checks Docker and the stack first and says what to do when either is missing.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createReadStream, createWriteStream, existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { migrationStatus, runMigrations } from "../../app/src/migrate/index.js";
+import { dockerName } from "../../infra/naming.js";
+import { toShellExports } from "./shellExports.js";
+import {
+  configFileFor,
+  ensureDocker,
+  imageMode,
+  pulumi,
+  repoRoot,
+  selectStack,
+  STACKS,
+  stackOutputs,
+  UserError,
+} from "./stack.js";
+
+const ROLES = ["migrator", "app", "readonly", "superuser"] as const;
+type Role = (typeof ROLES)[number];
+
+const USAGE = `usage: tsx scripts/stack/cli.ts COMMAND [--stack dev|ci]
+  up [--wipe-volume]    bring the stack up (or up to date)
+  preview               show what \`up\` would change, including pending migrations
+  refresh               compare the state with what runs in Docker
+  destroy [--wipe-volume]  take the stack down; --wipe-volume also removes a retained data volume
+  outputs [--shell] [--show-secrets]   print the outputs (as JSON, or as export lines)
+  db:psql [--role migrator|app|readonly|superuser]   psql inside the server container
+  db:backup [--file PATH]   pg_dump (custom format) to backups/STACK-TIMESTAMP.dump
+  db:restore --file PATH    restore a dump made by db:backup (replaces the schema's contents)
+  db:reset               migrate down to zero and up again (all rows are lost)`;
+
+async function pulumiOrFail(args: string[], stack: string, withConfig = true): Promise<void> {
+  const configFile = withConfig ? configFileFor(stack, imageMode(stack)) : undefined;
+  const { code } = await pulumi(args, { stack, ...(configFile ? { configFile } : {}) });
+  if (code !== 0) throw new UserError(`pulumi ${args[0]} failed for the ${stack} stack (its message is above).`);
+}
+
+async function connection(stack: string, role: Role): Promise<{ url: URL; container: string }> {
+  const outputs = await stackOutputs(stack, true);
+  const key = role === "superuser" ? "superuserConnectionString" : `${role}ConnectionString`;
+  const value = outputs[key];
+  if (typeof value !== "string") throw new UserError(`The ${stack} stack has no ${key} output: run \`npm run up\` first.`);
+  return { url: new URL(value), container: dockerName(stack, "postgres") };
+}
+
+/**
+ * `docker exec` arguments that run a client tool inside the server container as the URL's role.
+ * The password travels in the environment (`-e PGPASSWORD` copies ours), never on a command line.
+ */
+function execInServer(c: { url: URL; container: string }, tool: string[], tty: boolean) {
+  const env = { ...process.env, PGPASSWORD: decodeURIComponent(c.url.password) };
+  const user = decodeURIComponent(c.url.username);
+  const database = c.url.pathname.slice(1);
+  return {
+    args: ["exec", tty ? "-it" : "-i", "-e", "PGPASSWORD", c.container, ...tool, "-h", "127.0.0.1", "-U", user, "-d", database],
+    env,
+  };
+}
+
+async function dockerExitCode(child: ChildProcess): Promise<number> {
+  return await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      stack: { type: "string", default: "dev" },
+      shell: { type: "boolean", default: false },
+      "show-secrets": { type: "boolean", default: false },
+      "wipe-volume": { type: "boolean", default: false },
+      role: { type: "string", default: "migrator" },
+      file: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(USAGE);
+    return;
+  }
+  const stack = values.stack!;
+  if (!(STACKS as readonly string[]).includes(stack)) throw new UserError(`--stack ${stack} is not a stack here: use ${STACKS.join(" or ")}.`);
+  const role = values.role as Role;
+  if (!ROLES.includes(role)) throw new UserError(`--role ${role} is not a role: use ${ROLES.join(", ")}.`);
+
+  ensureDocker();
+  await selectStack(stack);
+
+  switch (command) {
+    case "up": {
+      console.error(`Using the ${imageMode(stack)} images (CONFRADAR_IMAGES=official|local to choose).`);
+      await pulumiOrFail(["up", "--yes", "--skip-preview"], stack);
+      const outputs = await stackOutputs(stack, false);
+      console.log(`\nThe ${stack} stack is up.`);
+      console.log(`  app:        ${outputs.appUrl}`);
+      if (outputs.pgadminUrl) console.log(`  pgAdmin:    ${outputs.pgadminUrl} (login ${outputs.pgadminEmail}; npm run outputs -- --show-secrets)`);
+      console.log(`  PostgreSQL: 127.0.0.1:${outputs.postgresPort}, database ${outputs.databaseName}, server ${outputs.serverVersion}`);
+      console.log(`  migrations: ${(outputs.appliedMigrations as string[]).length} applied`);
+      return;
+    }
+    case "preview":
+      await pulumiOrFail(["preview", "--diff"], stack);
+      return;
+    case "refresh":
+      await pulumiOrFail(["refresh", "--yes", "--skip-preview"], stack);
+      return;
+    case "destroy": {
+      await pulumiOrFail(["destroy", "--yes", "--skip-preview"], stack);
+      if (values["wipe-volume"]) {
+        const volume = dockerName(stack, "pgdata");
+        const removed = spawnSync("docker", ["volume", "rm", volume], { encoding: "utf8" });
+        if (removed.status !== 0 && !/no such volume/i.test(removed.stderr)) throw new UserError(`Could not remove ${volume}: ${removed.stderr.trim()}`);
+        console.log(`Removed the data volume ${volume}.`);
+      }
+      return;
+    }
+    case "outputs": {
+      const outputs = await stackOutputs(stack, values["show-secrets"]! || values.shell!);
+      console.log(values.shell ? toShellExports(outputs) : JSON.stringify(outputs, null, 2));
+      return;
+    }
+    case "db:psql": {
+      const c = await connection(stack, role);
+      const run = execInServer(c, ["psql"], Boolean(process.stdin.isTTY));
+      process.exitCode = spawnSync("docker", run.args, { env: run.env, stdio: "inherit" }).status ?? 1;
+      return;
+    }
+    case "db:backup": {
+      const c = await connection(stack, "migrator");
+      const file = path.resolve(values.file ?? path.join(repoRoot, "backups", `${stack}-${new Date().toISOString().replace(/[:.]/g, "-")}.dump`));
+      mkdirSync(path.dirname(file), { recursive: true });
+      const run = execInServer(c, ["pg_dump", "--format=custom"], false);
+      const child = spawn("docker", run.args, { env: run.env, stdio: ["ignore", "pipe", "inherit"] });
+      child.stdout.pipe(createWriteStream(file));
+      const code = await dockerExitCode(child);
+      if (code !== 0) throw new UserError(`pg_dump failed (exit ${code}); ${file} is incomplete.`);
+      console.log(`Backup written to ${file}`);
+      return;
+    }
+    case "db:restore": {
+      if (!values.file || !existsSync(values.file)) throw new UserError("db:restore needs --file PATH of a dump made by `npm run db:backup`.");
+      const c = await connection(stack, "migrator");
+      const run = execInServer(c, ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error"], false);
+      const child = spawn("docker", run.args, { env: run.env, stdio: ["pipe", "inherit", "inherit"] });
+      createReadStream(values.file).pipe(child.stdin);
+      const code = await dockerExitCode(child);
+      if (code !== 0) throw new UserError(`pg_restore failed (exit ${code}); the restore ran in one transaction, so nothing changed.`);
+      console.log(`Restored ${values.file} into the ${stack} database.`);
+      return;
+    }
+    case "db:reset": {
+      const { url } = await connection(stack, "migrator");
+      const databaseUrl = url.toString();
+      const { applied } = await migrationStatus({ databaseUrl });
+      if (applied.length > 0) await runMigrations({ databaseUrl, direction: "down", count: applied.length });
+      const { ran } = await runMigrations({ databaseUrl, direction: "up" });
+      console.log(`Reset the ${stack} database: ${applied.length} migrations down, ${ran.length} up. Run the worker's ingest to load the dataset again.`);
+      return;
+    }
+    default:
+      throw new UserError(`Unknown command "${command}".\n${USAGE}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof UserError) {
+    console.error(`error: ${error.message}`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});
