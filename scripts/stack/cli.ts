@@ -28,8 +28,8 @@ const ROLES = ["migrator", "app", "readonly", "superuser"] as const;
 type Role = (typeof ROLES)[number];
 
 const USAGE = `usage: tsx scripts/stack/cli.ts COMMAND [--stack dev|ci]
-  up [--wipe-volume]    bring the stack up (or up to date)
-  preview               show what \`up\` would change, including pending migrations
+  up [--expect-no-changes]   bring the stack up (or up to date)
+  preview [--expect-no-changes]   show what \`up\` would change, including pending migrations
   refresh               compare the state with what runs in Docker
   destroy [--wipe-volume]  take the stack down; --wipe-volume also removes a retained data volume
   outputs [--shell] [--show-secrets]   print the outputs (as JSON, or as export lines)
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
       shell: { type: "boolean", default: false },
       "show-secrets": { type: "boolean", default: false },
       "wipe-volume": { type: "boolean", default: false },
+      "expect-no-changes": { type: "boolean", default: false },
       role: { type: "string", default: "migrator" },
       file: { type: "string" },
       help: { type: "boolean", default: false },
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
   switch (command) {
     case "up": {
       console.error(`Using the ${imageMode(stack)} images (CONFRADAR_IMAGES=official|local to choose).`);
-      await pulumiOrFail(["up", "--yes", "--skip-preview"], stack);
+      await pulumiOrFail(["up", "--yes", "--skip-preview", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : [])], stack);
       const outputs = await stackOutputs(stack, false);
       console.log(`\nThe ${stack} stack is up.`);
       console.log(`  app:        ${outputs.appUrl}`);
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
       return;
     }
     case "preview":
-      await pulumiOrFail(["preview", "--diff"], stack);
+      await pulumiOrFail(["preview", "--diff", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : [])], stack);
       return;
     case "refresh":
       await pulumiOrFail(["refresh", "--yes", "--skip-preview"], stack);
