@@ -1,0 +1,87 @@
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { isTransientConnectError, type Db } from "../db.js";
+import { migrationStatus as readMigrationStatus } from "../migrate/index.js";
+import { pageRoutes } from "../web/routes.js";
+import { mapDbError } from "./db-errors.js";
+import { HttpError } from "./errors.js";
+import { conferenceRoutes } from "./routes/conferences.js";
+import { deadlineRoutes } from "./routes/deadlines.js";
+import { healthRoutes, type MigrationStatusFn } from "./routes/health.js";
+import { ingestRunRoutes, topicRoutes } from "./routes/misc.js";
+
+export interface BuildAppOptions {
+  db: Db;
+  logger: Logger;
+  /** What time it is; tests pin it. Default: the clock. */
+  now?: () => Date;
+  /** For /readyz. Default: migrationStatus from app/src/migrate against db.connectionString. */
+  migrationStatus?: MigrationStatusFn;
+  /** Upper bound of each /readyz probe. Default 3000 ms. */
+  probeTimeoutMs?: number;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+function errorBody(statusCode: number, message: string, field?: string) {
+  return { statusCode, error: STATUS_TEXT[statusCode] ?? "Error", message, ...(field ? { field } : {}) };
+}
+
+/**
+ * The HTTP app (API, page, health) without a listening socket: the process entry
+ * (app/src/server.ts) listens, tests call `app.inject`. Closing the app does not close `db`.
+ */
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const { db } = opts;
+  const now = opts.now ?? (() => new Date());
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: 256 * 1024,
+  }) as unknown as FastifyInstance;
+
+  app.setErrorHandler(async (error: FastifyError, req, reply) => {
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).send(errorBody(error.statusCode, error.message, error.field));
+    }
+    const mapped = await mapDbError(error, db);
+    if (mapped) {
+      if (mapped.statusCode >= 500) req.log.warn({ err: error }, "database error");
+      return reply.code(mapped.statusCode).send(errorBody(mapped.statusCode, mapped.message, mapped.field));
+    }
+    // fastify's own 4xx: malformed JSON, wrong content type, body too large, ...
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).send(errorBody(error.statusCode, `body: ${error.message}`, "body"));
+    }
+    if (isTransientConnectError(error)) {
+      req.log.warn({ err: error }, "database unavailable");
+      return reply.code(503).send(errorBody(503, "the database is unavailable; try again shortly"));
+    }
+    req.log.error({ err: error }, "request failed");
+    return reply.code(500).send(errorBody(500, "internal error; the server log has the details"));
+  });
+
+  app.setNotFoundHandler(async (req, reply) =>
+    reply.code(404).send(errorBody(404, `no route ${req.method} ${req.url.split("?")[0]}`)),
+  );
+
+  const deps = { db, now };
+  healthRoutes(app, {
+    db,
+    probeTimeoutMs: opts.probeTimeoutMs ?? 3000,
+    migrationStatus: opts.migrationStatus ?? (() => readMigrationStatus({ databaseUrl: db.connectionString })),
+  });
+  conferenceRoutes(app, deps);
+  deadlineRoutes(app, deps);
+  topicRoutes(app, deps);
+  ingestRunRoutes(app, deps);
+  pageRoutes(app, deps);
+  return app;
+}

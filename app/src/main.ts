@@ -1,0 +1,62 @@
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ConfigError } from "./config.js";
+import { DatabaseUnavailableError } from "./db.js";
+
+const USAGE = `Usage: main <role> [args]
+  api                   HTTP API and page on PORT (default 3000)          npm run app
+  worker                scheduled ingest (INGEST_INTERVAL_SECONDS) + heartbeat   npm run worker
+  ingest                one ingest run now; exit 0 ok, 1 failed, 2 another run busy   npm run ingest
+  migrate <up|down|status|create> [args]   the migration CLI (app/src/migrate/cli)
+  healthcheck [api|worker]   the container health check
+Configuration comes from the environment: see .env.example.`;
+
+/**
+ * Runs the migration CLI as if it had been started directly: it sees its own path in argv[1]
+ * and the subcommand after it, so its "am I the entry point" check and its argument parsing work
+ * unchanged. The .ts/.js extension follows this file's (tsx from source, node in the image).
+ */
+async function runMigrateCli(args: string[]): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const cli = self.replace(/main\.([cm]?[jt]s)$/, "migrate/cli.$1");
+  process.argv = [process.argv[0]!, cli, ...args];
+  await import(pathToFileURL(cli).href);
+}
+
+async function main(argv: string[]): Promise<number | undefined> {
+  const [role = "api", ...rest] = argv;
+  switch (role) {
+    case "api":
+      await (await import("./server.js")).runApi();
+      return undefined; // keeps running until a signal
+    case "worker":
+      await (await import("./worker/main.js")).runWorker();
+      return undefined;
+    case "ingest":
+      return (await import("./worker/main.js")).runIngestOnce();
+    case "migrate":
+      await runMigrateCli(rest);
+      return undefined; // the CLI sets its own exit code
+    case "healthcheck":
+      return (await import("./healthcheck.js")).healthcheckMain(rest);
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`Unknown role "${role}".\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
+  (err: unknown) => {
+    // Config and connection errors are already written for a person: no stack trace.
+    if (err instanceof ConfigError || err instanceof DatabaseUnavailableError) console.error(err.message);
+    else console.error(err);
+    process.exit(1);
+  },
+);

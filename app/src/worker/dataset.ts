@@ -1,0 +1,143 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { describeIssue } from "../api/errors.js";
+import { CONFERENCE_FORMATS, DEADLINE_KINDS, SLUG_PATTERN } from "../api/schemas.js";
+
+const httpUrl = z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http:// or https:// URL" });
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const datasetTopicSchema = z.strictObject({
+  slug: z.string().regex(SLUG_PATTERN, { error: "must be a slug like machine-learning" }),
+  name: text(200),
+});
+
+export const datasetDeadlineSchema = z.strictObject({
+  kind: z.enum(DEADLINE_KINDS),
+  due_at: z.iso.datetime({ offset: true }),
+  timezone: text(32).default("AoE"),
+  estimated: z.boolean().default(false),
+  note: text(1000).nullable().default(null),
+});
+
+export const datasetConferenceSchema = z.strictObject({
+  acronym: text(32),
+  name: text(300),
+  year: z.int().min(1950).max(2200),
+  website: httpUrl.nullable().default(null),
+  city: text(100).nullable().default(null),
+  country: text(100).nullable().default(null),
+  format: z.enum(CONFERENCE_FORMATS).default("in_person"),
+  start_date: z.iso.date().nullable().default(null),
+  end_date: z.iso.date().nullable().default(null),
+  dates_estimated: z.boolean().default(false),
+  topics: z.array(z.string()).default([]),
+  source: z.strictObject({ url: httpUrl }),
+  deadlines: z.array(datasetDeadlineSchema).default([]),
+});
+
+/**
+ * The dataset file (data/conferences.json), as CONTRACTS.md defines it. Unknown fields are
+ * errors, so a misspelt "estimate" fails loudly instead of being ignored.
+ */
+export const datasetSchema = z
+  .strictObject({
+    dataset: z.strictObject({ name: text(100), version: text(50) }),
+    topics: z.array(datasetTopicSchema).default([]),
+    conferences: z.array(datasetConferenceSchema).min(1),
+  })
+  .superRefine((d, ctx) => {
+    const topicSlugs = new Set<string>();
+    d.topics.forEach((t, i) => {
+      if (topicSlugs.has(t.slug)) ctx.addIssue({ code: "custom", path: ["topics", i, "slug"], message: `duplicate topic slug "${t.slug}"` });
+      topicSlugs.add(t.slug);
+    });
+    const editions = new Map<string, number>();
+    d.conferences.forEach((c, i) => {
+      const key = `${c.acronym}\u0000${c.year}`;
+      const first = editions.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["conferences", i, "acronym"],
+          message: `duplicate conference ${c.acronym} ${c.year} (also at conferences[${first}])`,
+        });
+      } else editions.set(key, i);
+      if (c.start_date && c.end_date && c.end_date < c.start_date) {
+        ctx.addIssue({ code: "custom", path: ["conferences", i, "end_date"], message: "must be on or after start_date" });
+      }
+      c.topics.forEach((slug, j) => {
+        if (!topicSlugs.has(slug)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["conferences", i, "topics", j],
+            message: `topic "${slug}" is not in the top-level topics list`,
+          });
+        }
+      });
+      const kinds = new Set<string>();
+      c.deadlines.forEach((dl, j) => {
+        if (kinds.has(dl.kind)) {
+          ctx.addIssue({ code: "custom", path: ["conferences", i, "deadlines", j, "kind"], message: `duplicate ${dl.kind} deadline` });
+        }
+        kinds.add(dl.kind);
+      });
+    });
+  });
+
+export type Dataset = z.output<typeof datasetSchema>;
+export type DatasetConference = z.output<typeof datasetConferenceSchema>;
+
+export class DatasetError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DatasetError";
+  }
+}
+
+/** "conferences[3].deadlines[0].due_at" */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
+    .join("");
+}
+
+const MAX_LISTED_ISSUES = 20;
+
+/** Validates parsed JSON; the error lists each problem with its path and the conference it is in. */
+export function parseDataset(json: unknown, source = "dataset"): Dataset {
+  const result = datasetSchema.safeParse(json);
+  if (result.success) return result.data;
+  const conferences = (json as { conferences?: unknown[] } | null)?.conferences;
+  const lines = result.error.issues.slice(0, MAX_LISTED_ISSUES).map((issue) => {
+    const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys.join(", ")] : issue.path;
+    let where = formatPath(path) || "(top level)";
+    if (path[0] === "conferences" && typeof path[1] === "number" && Array.isArray(conferences)) {
+      const c = conferences[path[1]] as { acronym?: unknown; year?: unknown } | undefined;
+      if (c && typeof c.acronym === "string") where += ` (${c.acronym} ${String(c.year ?? "")})`.replace(/ \)$/, ")");
+    }
+    return `${where}: ${describeIssue(issue)}`;
+  });
+  const more = result.error.issues.length - lines.length;
+  throw new DatasetError(
+    `${source} is not a valid dataset (${result.error.issues.length} problem${result.error.issues.length === 1 ? "" : "s"}):\n` +
+      lines.map((l) => `  - ${l}`).join("\n") +
+      (more > 0 ? `\n  - ... and ${more} more` : ""),
+  );
+}
+
+/** Reads and validates the dataset file; every failure is a DatasetError naming the file. */
+export async function loadDataset(file: string): Promise<Dataset> {
+  let content: string;
+  try {
+    content = await readFile(file, "utf8");
+  } catch (err) {
+    throw new DatasetError(`cannot read the dataset ${file}: ${(err as Error).message} (set DATASET_PATH)`, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(content);
+  } catch (err) {
+    throw new DatasetError(`the dataset ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return parseDataset(json, `the dataset ${file}`);
+}
