@@ -1,0 +1,61 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+// The workflows cannot run here, so they are checked with actionlint (built from its Go module by
+// scripts/ci/install-actionlint) and for the settings the project relies on.
+const root = path.resolve(import.meta.dirname, "../..");
+const workflowsDir = path.join(root, ".github", "workflows");
+const actionlint = path.join(process.env.CONFRADAR_TOOLS_BIN ?? path.join(homedir(), ".cache", "confradar", "bin"), "actionlint");
+
+function lint(files: string[]): { status: number | null; output: string } {
+  if (!existsSync(actionlint)) {
+    throw new Error(`actionlint is not built at ${actionlint}: run \`bash scripts/ci/install-actionlint\``);
+  }
+  const result = spawnSync(actionlint, ["-no-color", "-shellcheck=", "-pyflakes=", ...files], { encoding: "utf8" });
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
+const read = (name: string) => parse(readFileSync(path.join(workflowsDir, name), "utf8")) as any;
+
+describe("GitHub Actions workflows", () => {
+  it("pass actionlint", () => {
+    const { status, output } = lint([path.join(workflowsDir, "preview.yml"), path.join(workflowsDir, "ci.yml")]);
+    expect(output).toBe("");
+    expect(status).toBe(0);
+  });
+
+  it("are rejected by the same check when broken", () => {
+    const broken = readFileSync(path.join(workflowsDir, "ci.yml"), "utf8").replace("runs-on: ubuntu-24.04", "runs-on: ${{ matrix.os }}");
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "workflows-")), "ci.yml");
+    writeFileSync(file, broken);
+    const { status, output } = lint([file]);
+    expect(status).not.toBe(0);
+    expect(output).toMatch(/matrix/);
+  });
+
+  it("preview: pull requests, one edited comment, the permissions it needs, the passphrase from secrets", () => {
+    const wf = read("preview.yml");
+    expect(Object.keys(wf.on)).toEqual(["pull_request"]);
+    expect(wf.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    const steps = wf.jobs.preview.steps as any[];
+    const preview = steps.find((s) => String(s.uses).startsWith("pulumi/actions@"));
+    expect(preview.with).toMatchObject({ command: "preview", "stack-name": "ci", "comment-on-pr": true, "edit-pr-comment": true });
+    expect(wf.jobs.preview.env.PULUMI_CONFIG_PASSPHRASE).toBe("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+  });
+
+  it("ci: tests, then up, end-to-end and a destroy that always runs", () => {
+    const wf = read("ci.yml");
+    expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "push"]);
+    const steps = wf.jobs.test.steps as any[];
+    const index = (needle: string) => steps.findIndex((s) => String(s.run ?? "").includes(needle));
+    expect(index("--project integration")).toBeGreaterThan(-1);
+    expect(index("npm run up")).toBeGreaterThan(index("--project integration"));
+    expect(index("npm run test:e2e")).toBeGreaterThan(index("npm run up"));
+    const destroy = steps[index("npm run destroy")];
+    expect(destroy.if).toBe("always()");
+  });
+});
