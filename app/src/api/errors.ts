@@ -25,8 +25,12 @@ type Issue = z.core.$ZodIssue;
 /** One readable sentence for a zod issue, without the field name. */
 export function describeIssue(issue: Issue): string {
   switch (issue.code) {
-    case "invalid_type":
-      return issue.input === undefined ? "is required" : `must be ${article(issue.expected)}`;
+    case "invalid_type": {
+      // zod leaves `input` out of issues unless asked; its message ends with what it received.
+      const received = /received (\w+)$/.exec(issue.message)?.[1];
+      if (received === "undefined") return "is required";
+      return `must be ${article(issue.expected)}${received ? `, not ${article(received)}` : ""}`;
+    }
     case "too_small": {
       const min = Number(issue.minimum);
       if (issue.origin === "string") return min <= 1 ? "must not be empty" : `must be at least ${min} characters`;
