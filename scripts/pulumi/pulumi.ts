@@ -1,0 +1,51 @@
+// The project's way to run the Pulumi CLI: `npm run pulumi -- <args>` or `tsx scripts/pulumi/pulumi.ts <args>`.
+// Runs node_modules/.bin/pulumi with the offline environment, stdio inherited, exit code passed on.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { INSTALL_HINT, offlinePulumiEnv, repoRoot, toolchainProblems } from "./offline-env.js";
+
+/** Output lines that mean a plugin is not installed (downloads are switched off). */
+export function missingPluginHint(output: string): string | undefined {
+  const match = /no resource plugin '([^']+)' found|could not find plugin (\S+)|plugin (\S+) is not installed/i.exec(output);
+  if (!match) return undefined;
+  const plugin = match[1] ?? match[2] ?? match[3];
+  return `The Pulumi plugin ${plugin} is not installed and downloads are switched off: ${INSTALL_HINT}.`;
+}
+
+export async function runPulumi(args: string[], env: NodeJS.ProcessEnv = offlinePulumiEnv()): Promise<number> {
+  const launcher = path.join(repoRoot, "node_modules", ".bin", "pulumi");
+  if (!existsSync(launcher)) {
+    process.stderr.write("pulumi: node_modules/.bin/pulumi is missing: run `npm ci` first.\n");
+    return 1;
+  }
+  const problems = toolchainProblems(env);
+  if (problems.length > 0) {
+    process.stderr.write(`pulumi: the offline toolchain is not installed:\n  ${problems.join("\n  ")}\n`);
+    return 1;
+  }
+  return await new Promise<number>((resolve) => {
+    // stderr is passed through and also scanned for a missing plugin, to say how to get it.
+    const child = spawn(launcher, args, { cwd: process.cwd(), env, stdio: ["inherit", "inherit", "pipe"] });
+    let tail = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      tail = (tail + chunk.toString()).slice(-8192);
+    });
+    child.on("error", (error) => {
+      process.stderr.write(`pulumi: could not start ${launcher}: ${error.message}\n`);
+      resolve(1);
+    });
+    child.on("close", (code, signal) => {
+      const hint = code !== 0 ? missingPluginHint(tail) : undefined;
+      if (hint) process.stderr.write(`pulumi: ${hint}\n`);
+      resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
+    });
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await runPulumi(process.argv.slice(2));
+}
