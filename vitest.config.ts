@@ -11,6 +11,11 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
+          // tests/integration/server/ needs a real server (concurrency, locks): part of the run only
+          // with TEST_DATABASE_URL; in CI the harness refuses an unstated store (tests/helpers/database.ts).
+          exclude: process.env.TEST_DATABASE_URL ? [] : ["tests/integration/server/**"],
+          // One migrated template per run; each test file clones it (tests/helpers/database.ts).
+          globalSetup: ["tests/helpers/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -1,0 +1,235 @@
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import pg from "pg";
+import { jiti, runner, type MigrationBuilder } from "node-pg-migrate";
+import { resolveDatabase } from "../store/index.js";
+import { defaultMigrationsDir, ignorePatternFor, listMigrationNames, readMigrationFiles, stripExt } from "./files.js";
+import {
+  acquireMigrationLock,
+  applySessionSettings,
+  migrationDefaults,
+  releaseMigrationLock,
+  resetSessionSettings,
+} from "./session.js";
+
+export { defaultMigrationsDir, listMigrationNames } from "./files.js";
+export { migrationDefaults, MigrationLockTimeoutError } from "./session.js";
+
+export const migrationsTable = "pgmigrations";
+export const migrationsSchema = "public";
+
+export interface MigrateLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export interface MigrateOptions {
+  /** postgres://..., pglite://PATH or pglite:memory. */
+  databaseUrl: string;
+  /** Default "up". */
+  direction?: "up" | "down";
+  /** Default: all pending for up, 1 for down. */
+  count?: number;
+  /** Default: defaultMigrationsDir. */
+  migrationsDir?: string;
+  /** Bounded wait for the advisory lock held by another migrator. Default 120 s. */
+  lockWaitTimeoutMs?: number;
+  /** statement_timeout for every migration statement. Default 300 s. */
+  statementTimeoutMs?: number;
+  /** lock_timeout for every migration statement. Default 10 s. */
+  lockTimeoutMs?: number;
+  /** Default: warnings and errors to stderr, nothing else. */
+  logger?: MigrateLogger;
+}
+
+/** A migration failed: everything in the run was rolled back. `migration` names the file. */
+export class MigrationError extends Error {
+  override readonly name = "MigrationError";
+  constructor(
+    message: string,
+    readonly migration: string | undefined,
+    readonly direction: "up" | "down",
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const quietLogger: MigrateLogger = {
+  info: () => {},
+  warn: (msg) => console.warn(msg),
+  error: (msg) => console.error(msg),
+};
+
+type Action = (pgm: MigrationBuilder, run?: () => void) => Promise<void> | void;
+type Actions = { up?: Action | false; down?: Action | false; shorthands?: unknown };
+
+/**
+ * Loads each migration file and wraps its up/down so we know which one is running when something
+ * fails (node-pg-migrate rethrows the bare SQL error). `.ts` goes through node-pg-migrate's jiti,
+ * which transpiles in-process (no tsx or ts-node needed, node-pg-migrate#1199); `.js` (the compiled
+ * image) uses Node's own import.
+ */
+function trackingLoader(current: { name?: string }) {
+  const wrap = (name: string, action: Action | false | undefined): Action | false | undefined => {
+    if (typeof action !== "function") return action;
+    return async (pgm) => {
+      current.name = name;
+      if (action.length === 2) await new Promise<void>((done) => void action(pgm, done));
+      else await action(pgm);
+    };
+  };
+  return async (filePaths: string[]) => {
+    const units = [];
+    for (const filePath of filePaths) {
+      const name = stripExt(filePath.split(/[\\/]/).pop() ?? filePath);
+      let actions: Actions;
+      try {
+        actions = (
+          filePath.endsWith(".ts") ? await jiti.import(filePath) : await import(pathToFileURL(filePath).href)
+        ) as Actions;
+      } catch (error) {
+        throw new Error(`Cannot load migration ${name} (${filePath}): ${(error as Error).message}`, { cause: error });
+      }
+      if (typeof actions.up !== "function") {
+        throw new Error(`Migration ${name} (${filePath}) exports no up(pgm) function`);
+      }
+      if (actions.down === undefined) {
+        throw new Error(`Migration ${name} (${filePath}) must export down(pgm) or \`export const down = false\``);
+      }
+      units.push({
+        id: filePath,
+        filePaths: [filePath],
+        actions: { ...actions, up: wrap(name, actions.up), down: wrap(name, actions.down) },
+      });
+    }
+    // node-pg-migrate's own types describe actions loosely; the shape above is what it calls.
+    return units as never;
+  };
+}
+
+/**
+ * Applies (or reverts) migrations in one transaction, holding node-pg-migrate's advisory lock.
+ * Returns the names that ran, in the order they ran.
+ */
+export async function runMigrations(opts: MigrateOptions): Promise<{ ran: string[] }> {
+  const direction = opts.direction ?? "up";
+  const migrationsDir = resolve(opts.migrationsDir ?? defaultMigrationsDir);
+  const logger = opts.logger ?? quietLogger;
+  const lockTimeoutMs = opts.lockTimeoutMs ?? migrationDefaults.lockTimeoutMs;
+  if (opts.count !== undefined && (!Number.isInteger(opts.count) || opts.count < 1)) {
+    throw new Error(`count must be a whole number >= 1, got ${opts.count}`);
+  }
+  const { language } = await readMigrationFiles(migrationsDir);
+  const database = await resolveDatabase(opts.databaseUrl);
+  try {
+    const client = new pg.Client({
+      connectionString: database.connectionString,
+      application_name: "confradar-migrate",
+      connectionTimeoutMillis: 30_000,
+    });
+    // A dropped connection mid-run surfaces as a query error; without a listener it would crash.
+    client.on("error", (error) => logger.error(`migration connection error: ${error.message}`));
+    await client.connect();
+    try {
+      await applySessionSettings(client, {
+        lockTimeoutMs,
+        statementTimeoutMs: opts.statementTimeoutMs ?? migrationDefaults.statementTimeoutMs,
+      });
+      await acquireMigrationLock(client, opts.lockWaitTimeoutMs ?? migrationDefaults.lockWaitTimeoutMs, lockTimeoutMs);
+      const current: { name?: string } = {};
+      try {
+        const ran = await runner({
+          dbClient: client,
+          dir: migrationsDir,
+          ignorePattern: ignorePatternFor(language),
+          migrationsTable,
+          migrationsSchema,
+          direction,
+          ...(opts.count !== undefined ? { count: opts.count } : {}),
+          checkOrder: true,
+          // runner() treats a missing value as false, whatever its docs say.
+          singleTransaction: true,
+          noLock: true,
+          migrationLoaderStrategies: [{ extensions: [".ts", ".js"], loader: trackingLoader(current) }],
+          logger: { info: logger.info, warn: logger.warn, error: logger.error },
+        });
+        return { ran: ran.map((m) => m.name) };
+      } catch (error) {
+        throw explainFailure(error, current.name, direction, migrationsDir);
+      } finally {
+        // A failure can leave the session in an aborted transaction (node-pg-migrate#1752); the
+        // unlock below would fail and the lock stay held. ROLLBACK outside a transaction is a no-op.
+        await client.query("ROLLBACK").catch(() => undefined);
+        await releaseMigrationLock(client).catch((error: Error) =>
+          logger.warn(`could not release the migration lock: ${error.message}`),
+        );
+      }
+    } finally {
+      await resetSessionSettings(client).catch(() => undefined);
+      await client.end().catch(() => undefined);
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+function explainFailure(error: unknown, migration: string | undefined, direction: "up" | "down", dir: string): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^Not run migration .* is preceding already run migration/.test(message)) {
+    return new MigrationError(
+      `Migration order check failed in ${dir}: ${message}. A file was added with a prefix older than ` +
+        "an applied migration (a parallel branch?): rename it with a newer UTC prefix (npm run migrate:create).",
+      undefined,
+      direction,
+      { cause: error },
+    );
+  }
+  if (migration === undefined) {
+    return new MigrationError(`Migration run (${direction}) failed: ${message}`, undefined, direction, {
+      cause: error,
+    });
+  }
+  const detail = (error as { detail?: string }).detail;
+  return new MigrationError(
+    `Migration ${migration} failed (${direction}); every migration of this run was rolled back: ${message}` +
+      (detail ? ` (${detail})` : ""),
+    migration,
+    direction,
+    { cause: error },
+  );
+}
+
+/** Applied and pending migration names (without extension), each in order. */
+export async function migrationStatus(opts: {
+  databaseUrl: string;
+  migrationsDir?: string;
+}): Promise<{ applied: string[]; pending: string[] }> {
+  const names = await listMigrationNames(resolve(opts.migrationsDir ?? defaultMigrationsDir));
+  const database = await resolveDatabase(opts.databaseUrl);
+  try {
+    const client = new pg.Client({
+      connectionString: database.connectionString,
+      application_name: "confradar-migrate-status",
+      connectionTimeoutMillis: 30_000,
+    });
+    client.on("error", () => undefined);
+    await client.connect();
+    try {
+      const table = `${migrationsSchema}.${migrationsTable}`;
+      const { rows: exists } = await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table]);
+      if (!exists[0]?.t) return { applied: [], pending: names };
+      const { rows } = await client.query<{ name: string }>(
+        `SELECT name FROM "${migrationsSchema}"."${migrationsTable}" ORDER BY run_on, id`,
+      );
+      const applied = rows.map((r) => r.name);
+      const appliedSet = new Set(applied);
+      return { applied, pending: names.filter((n) => !appliedSet.has(n)) };
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } finally {
+    await database.close();
+  }
+}
