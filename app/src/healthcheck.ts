@@ -36,7 +36,7 @@ function checkApi(opts: HealthcheckOptions): Promise<HealthResult> {
   const host = opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${opts.port}/readyz`;
   return new Promise((resolve) => {
-    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));

@@ -121,6 +121,7 @@ function pageData(overrides: Partial<PageData> = {}): PageData {
       },
     ],
     conferencesTotal: 1,
+    conferencesAll: 4,
     topics: [{ slug: "ml", name: "<ML>", conference_count: 1 }],
     runs: [
       {
@@ -165,13 +166,18 @@ describe("renderPage", () => {
     expect(page).toContain("Zürich, Switzerland");
   });
 
+  it("says how many match a filter out of how many", () => {
+    expect(page).toContain("1 of 4 conferences match");
+    expect(renderPage(pageData({ filters: {} }))).toContain("4 conferences tracked");
+  });
+
   it("shows the ingest runs with status, counts and error", () => {
     expect(page).toMatch(/class="status-failed">failed/);
     expect(page).toContain("1.5 s");
   });
 
   it("says what to do when there is nothing yet", () => {
-    const empty = renderPage(pageData({ upcoming: [], conferences: [], conferencesTotal: 0, runs: [], topics: [], filters: {} }));
+    const empty = renderPage(pageData({ upcoming: [], conferences: [], conferencesTotal: 0, conferencesAll: 0, runs: [], topics: [], filters: {} }));
     expect(empty).toContain("No deadlines in the next 90 days");
     expect(empty).toContain("npm run ingest");
     expect(empty).toContain("No conferences match.");

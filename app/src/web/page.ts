@@ -50,7 +50,10 @@ export interface PageData {
   upcomingDays: number;
   upcoming: UpcomingDeadline[];
   conferences: ConferenceSummary[];
+  /** Conferences matching the filters. */
   conferencesTotal: number;
+  /** All conferences, whatever the filters. */
+  conferencesAll: number;
   topics: { slug: string; name: string; conference_count: number }[];
   runs: IngestRun[];
   filters: { q?: string; topic?: string };
@@ -148,10 +151,11 @@ function conferencesSection(d: PageData): SafeHtml {
       }</td>
     </tr>`;
   });
-  const shown =
-    d.conferences.length === d.conferencesTotal
-      ? `${d.conferencesTotal} conference${d.conferencesTotal === 1 ? "" : "s"}`
-      : `showing ${d.conferences.length} of ${d.conferencesTotal} conferences`;
+  const filtered = Boolean(d.filters.q || d.filters.topic);
+  let shown = filtered
+    ? `${d.conferencesTotal} of ${d.conferencesAll} conferences match`
+    : `${d.conferencesAll} conference${d.conferencesAll === 1 ? "" : "s"}`;
+  if (d.conferences.length < d.conferencesTotal) shown += ` (showing the first ${d.conferences.length})`;
   return html`${filterForm(d)}
     <p class="muted">${shown}</p>
     ${
@@ -191,7 +195,7 @@ export function renderPage(d: PageData): string {
 <style>${raw(CSS)}</style></head>
 <body>
 <header><h1>ConfRadar</h1>
-<p>${d.conferencesTotal} conference${d.conferencesTotal === 1 ? "" : "s"} tracked · ${d.upcoming.length} deadline${d.upcoming.length === 1 ? "" : "s"} in the next ${d.upcomingDays} days${
+<p>${d.conferencesAll} conference${d.conferencesAll === 1 ? "" : "s"} tracked · ${d.upcoming.length} deadline${d.upcoming.length === 1 ? "" : "s"} in the next ${d.upcomingDays} days${
     lastRun ? html` · last import ${formatUtc(lastRun.started_at)}: <span class="status-${lastRun.status}">${lastRun.status}</span>` : ""
   }</p></header>
 ${d.notice ? html`<p class="notice">${d.notice}</p>` : ""}

@@ -24,10 +24,12 @@ export function pageRoutes(app: FastifyInstance, { db, now }: RouteDeps): void {
     const list = conferenceListQueries({ ...filters, limit: PAGE_MAX_CONFERENCES, offset: 0 }, at);
     const upcoming = upcomingDeadlinesQuery(at, PAGE_UPCOMING_DAYS, 50);
     const runs = ingestRunsQuery(10);
-    const [u, c, total, t, r] = await Promise.all([
+    const all = conferenceListQueries({ limit: 1, offset: 0 }, at).count;
+    const [u, c, total, everything, t, r] = await Promise.all([
       db.query(upcoming.text, upcoming.values),
       db.query(list.page.text, list.page.values),
       db.query<{ total: number }>(list.count.text, list.count.values),
+      db.query<{ total: number }>(all.text, all.values),
       db.query(TOPICS_QUERY),
       db.query(runs.text, runs.values),
     ]);
@@ -37,6 +39,7 @@ export function pageRoutes(app: FastifyInstance, { db, now }: RouteDeps): void {
       upcoming: u.rows as UpcomingDeadline[],
       conferences: c.rows.map(toConference) as unknown as ConferenceSummary[],
       conferencesTotal: total.rows[0]?.total ?? 0,
+      conferencesAll: everything.rows[0]?.total ?? 0,
       topics: t.rows as PageData["topics"],
       runs: r.rows as IngestRun[],
       filters,

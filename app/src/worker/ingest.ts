@@ -44,9 +44,10 @@ export const INGEST_LOCK: readonly [number, number] = [0x436f6e66, 1]; // "Conf"
 
 /**
  * PGlite serves every connection from one backend, where advisory locks are re-entrant; this
- * in-process set is what stops a second run there (one process owns a PGlite folder anyway).
+ * in-process set, keyed by the database address, is what stops a second run there (only one
+ * process may open a PGlite folder anyway).
  */
-const runningInProcess = new WeakSet<pg.Pool>();
+const runningInProcess = new Set<string>();
 
 const MAX_ERROR_CHARS = 4000;
 
@@ -211,8 +212,8 @@ function errorText(err: unknown): string {
  */
 export async function runIngest(opts: RunIngestOptions): Promise<IngestResult> {
   const { db, logger } = opts;
-  if (runningInProcess.has(db.pool)) throw new IngestAlreadyRunningError();
-  runningInProcess.add(db.pool);
+  if (runningInProcess.has(db.connectionString)) throw new IngestAlreadyRunningError();
+  runningInProcess.add(db.connectionString);
   const started = Date.now();
   try {
     // One client for the lock, the run record and the transaction: the run needs one connection,
@@ -231,7 +232,7 @@ export async function runIngest(opts: RunIngestOptions): Promise<IngestResult> {
       }
     });
   } finally {
-    runningInProcess.delete(db.pool);
+    runningInProcess.delete(db.connectionString);
   }
 }
 

@@ -1,0 +1,478 @@
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { buildApp } from "../../app/src/api/app.js";
+import type { Db } from "../../app/src/db.js";
+import { runIngest } from "../../app/src/worker/ingest.js";
+import { countAll, FIXTURE_DATASET, openTestDatabase, silentLogger, type TestDatabase } from "./app-harness.js";
+
+// The fixture's FUTR 2099 has its abstract deadline 10.5 days after this instant.
+const NOW = new Date("2099-01-01T00:00:00Z");
+
+let t: TestDatabase;
+let app: FastifyInstance;
+
+async function reseed() {
+  await t.db.query("TRUNCATE conferences, deadlines, topics, conference_topics, sources, ingest_runs RESTART IDENTITY CASCADE");
+  const r = await runIngest({ db: t.db, logger: silentLogger, datasetPath: FIXTURE_DATASET, trigger: "manual" });
+  expect(r.status).toBe("succeeded");
+}
+
+beforeAll(async () => {
+  t = await openTestDatabase();
+  app = await buildApp({ db: t.db, logger: silentLogger, now: () => NOW });
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.close();
+});
+
+const get = (url: string) => app.inject({ method: "GET", url });
+const send = (method: "POST" | "PATCH" | "DELETE", url: string, body?: unknown) =>
+  app.inject({ method, url, ...(body === undefined ? {} : { payload: body as object }) });
+
+async function idOf(acronym: string, year: number): Promise<number> {
+  const { rows } = await t.db.query<{ id: number }>("SELECT id FROM conferences WHERE acronym = $1 AND edition_year = $2", [acronym, year]);
+  return rows[0]!.id;
+}
+
+/** Asserts a 4xx with this exact message and field, and that nothing was written. */
+async function expectRejected(
+  request: () => Promise<{ statusCode: number; json(): any }>,
+  status: number,
+  message: string | RegExp,
+  field?: string,
+) {
+  const before = await countAll(t.db);
+  const res = await request();
+  expect(res.statusCode).toBe(status);
+  const body = res.json();
+  expect(body.statusCode).toBe(status);
+  if (typeof message === "string") expect(body.message).toBe(message);
+  else expect(body.message).toMatch(message);
+  if (field !== undefined) expect(body.field).toBe(field);
+  expect(await countAll(t.db)).toEqual(before);
+  return body;
+}
+
+describe("health", () => {
+  it("/healthz answers without the database", async () => {
+    const res = await get("/healthz");
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: "ok" });
+  });
+
+  it("/readyz is 200 with the database up and every migration applied", async () => {
+    const res = await get("/readyz");
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: "ready", migrations: { applied: expect.any(Number) } });
+    expect(res.json().migrations.applied).toBeGreaterThanOrEqual(5);
+  });
+
+  it("/readyz is 503 naming pending migrations", async () => {
+    const pendingApp = await buildApp({
+      db: t.db,
+      logger: silentLogger,
+      migrationStatus: async () => ({ applied: ["a"], pending: ["20990101000000000_next"] }),
+    });
+    const res = await pendingApp.inject({ method: "GET", url: "/readyz" });
+    await pendingApp.close();
+    expect(res.statusCode).toBe(503);
+    expect(res.json().reason).toMatch(/1 pending migration\(s\): 20990101000000000_next; run npm run migrate:up/);
+  });
+
+  it("/readyz is 503 when the database does not answer, and does not leak the URL's password", async () => {
+    const deadDb = {
+      ...t.db,
+      ping: async () => {
+        throw new Error("connect ECONNREFUSED via postgres://app:hunter2@db:5432/x");
+      },
+    } as Db;
+    const deadApp = await buildApp({ db: deadDb, logger: silentLogger });
+    const res = await deadApp.inject({ method: "GET", url: "/readyz" });
+    await deadApp.close();
+    expect(res.statusCode).toBe(503);
+    expect(res.json().reason).toMatch(/^database not reachable: connect ECONNREFUSED/);
+    expect(res.body).not.toContain("hunter2");
+  });
+
+  it("/readyz is 503 when a probe hangs past its bound", async () => {
+    const slowApp = await buildApp({
+      db: t.db,
+      logger: silentLogger,
+      probeTimeoutMs: 50,
+      migrationStatus: () => new Promise(() => undefined),
+    });
+    const res = await slowApp.inject({ method: "GET", url: "/readyz" });
+    await slowApp.close();
+    expect(res.statusCode).toBe(503);
+    expect(res.json().reason).toMatch(/did not answer within 50 ms/);
+  });
+});
+
+describe("GET /api/conferences", () => {
+  beforeAll(reseed);
+
+  it("lists conferences with topics, source and next deadline, ordered by start date", async () => {
+    const res = await get("/api/conferences");
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ total: 3, limit: 20, offset: 0, next_offset: null });
+    expect(body.items.map((c: any) => `${c.acronym} ${c.year}`)).toEqual(["FUTR 2099", "SHRD 2099", "PAST 2001"]);
+    expect(body.items[0]).toMatchObject({
+      name: "Conference on Future Things",
+      website: "https://futr.example.org/2099",
+      city: "Lisbon",
+      format: "hybrid",
+      start_date: "2099-06-01",
+      end_date: "2099-06-05",
+      dates_estimated: false,
+      topics: [
+        { slug: "databases", name: "Databases" },
+        { slug: "machine-learning", name: "Machine Learning" },
+      ],
+      source: { url: "https://futr.example.org/2099/cfp", dataset_name: "app-test-fixture", dataset_version: "1.0.0" },
+      next_deadline: { kind: "abstract", due_at: "2099-01-11T11:59:59.000Z", timezone: "AoE", estimated: false },
+    });
+    expect(body.items[2]).toMatchObject({ acronym: "PAST", start_date: null, dates_estimated: true, next_deadline: null });
+  });
+
+  it.each([
+    ["q=futr", ["FUTR"]],
+    ["q=SYMPOSIUM", ["PAST"]],
+    ["q=things", ["FUTR", "PAST"]],
+    ["q=%25", []],
+    ["q=_", []],
+    ["topic=security", ["PAST"]],
+    ["topic=databases", ["FUTR"]],
+    ["topic=robotics", []],
+    ["year=2099", ["FUTR", "SHRD"]],
+    ["year=2001", ["PAST"]],
+    ["deadline_within_days=11", ["FUTR"]],
+    ["deadline_within_days=10", []],
+    ["deadline_within_days=0", []],
+    ["q=f&year=2099&topic=machine-learning&deadline_within_days=30", ["FUTR"]],
+  ])("filters: %s", async (query, expected) => {
+    const res = await get(`/api/conferences?${query}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.map((c: any) => c.acronym)).toEqual(expected);
+    expect(res.json().total).toBe(expected.length);
+  });
+
+  it("paginates with limit and offset and reports the total", async () => {
+    const first = (await get("/api/conferences?limit=2")).json();
+    expect(first).toMatchObject({ total: 3, limit: 2, offset: 0, next_offset: 2 });
+    expect(first.items.map((c: any) => c.acronym)).toEqual(["FUTR", "SHRD"]);
+    const second = (await get("/api/conferences?limit=2&offset=2")).json();
+    expect(second).toMatchObject({ total: 3, offset: 2, next_offset: null });
+    expect(second.items.map((c: any) => c.acronym)).toEqual(["PAST"]);
+    const beyond = (await get("/api/conferences?offset=10")).json();
+    expect(beyond).toMatchObject({ total: 3, items: [], next_offset: null });
+    expect((await get("/api/conferences?limit=100")).statusCode).toBe(200);
+  });
+
+  it.each([
+    ["limit=101", "limit: must be <= 100", "limit"],
+    ["limit=0", "limit: must be >= 1", "limit"],
+    ["offset=-1", "offset: must be >= 0", "offset"],
+    ["year=abc", "year: must be an integer", "year"],
+    ["year=1800", "year: must be >= 1950", "year"],
+    ["topic=Not%20A%20Slug", "topic: must be a slug like machine-learning (a-z, 0-9, single dashes)", "topic"],
+    ["deadline_within_days=x", "deadline_within_days: must be an integer", "deadline_within_days"],
+    ["sort=name", "sort: is not a known field", "sort"],
+    ["limit=1&limit=2", "limit: must be a string, not an array", "limit"],
+  ])("rejects %s with 400: %s", async (query, message, field) => {
+    await expectRejected(() => get(`/api/conferences?${query}`), 400, message, field);
+  });
+});
+
+describe("GET /api/conferences/:id", () => {
+  beforeAll(reseed);
+
+  it("returns the conference with its deadlines and topics", async () => {
+    const id = await idOf("FUTR", 2099);
+    const res = await get(`/api/conferences/${id}`);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ id, acronym: "FUTR", year: 2099, topics: [{ slug: "databases" }, { slug: "machine-learning" }] });
+    expect(body.deadlines).toEqual([
+      expect.objectContaining({ kind: "abstract", due_at: "2099-01-11T11:59:59.000Z", timezone: "AoE", estimated: false, note: null, conference_id: id }),
+      expect.objectContaining({ kind: "paper", due_at: "2099-01-18T11:59:59.000Z", estimated: true, note: "projected from last year" }),
+    ]);
+  });
+
+  it("404s an unknown id and 400s a malformed one", async () => {
+    await expectRejected(() => get("/api/conferences/999999"), 404, "conference 999999 not found");
+    await expectRejected(() => get("/api/conferences/abc"), 400, "id: must be an integer", "id");
+    await expectRejected(() => get("/api/conferences/0"), 400, "id: must be >= 1", "id");
+  });
+});
+
+describe("POST /api/conferences", () => {
+  beforeEach(reseed);
+
+  it("creates a conference with topics and returns it with its location", async () => {
+    const res = await send("POST", "/api/conferences", {
+      acronym: "NEWC",
+      name: "New Conference",
+      year: 2099,
+      website: "https://newc.example.org",
+      format: "online",
+      start_date: "2099-03-01",
+      end_date: "2099-03-02",
+      topics: ["security", "databases"],
+    });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(res.headers.location).toBe(`/api/conferences/${body.id}`);
+    expect(body).toMatchObject({
+      acronym: "NEWC",
+      year: 2099,
+      format: "online",
+      city: null,
+      dates_estimated: false,
+      source: null,
+      deadlines: [],
+      topics: [{ slug: "databases" }, { slug: "security" }],
+    });
+    expect((await get(`/api/conferences/${body.id}`)).json().name).toBe("New Conference");
+  });
+
+  it("applies defaults for optional fields", async () => {
+    const res = await send("POST", "/api/conferences", { acronym: "MIN", name: "Minimal", year: 2030 });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ format: "in_person", website: null, start_date: null, topics: [] });
+  });
+
+  it.each<[string, unknown, string, string]>([
+    ["missing acronym", { name: "x", year: 2099 }, "acronym: is required", "acronym"],
+    ["blank acronym", { acronym: "  ", name: "x", year: 2099 }, "acronym: must not be empty", "acronym"],
+    ["long acronym", { acronym: "A".repeat(33), name: "x", year: 2099 }, "acronym: must be at most 32 characters", "acronym"],
+    ["year out of range", { acronym: "A", name: "x", year: 2201 }, "year: must be <= 2200", "year"],
+    ["year as text", { acronym: "A", name: "x", year: "2099" }, "year: must be a number, not a string", "year"],
+    ["bad website", { acronym: "A", name: "x", year: 2099, website: "javascript:alert(1)" }, "website: must be an http:// or https:// URL", "website"],
+    ["bad format", { acronym: "A", name: "x", year: 2099, format: "zoom" }, 'format: must be one of "in_person", "online", "hybrid"', "format"],
+    ["bad date", { acronym: "A", name: "x", year: 2099, start_date: "2099-13-01" }, "start_date: must be a date in the form YYYY-MM-DD", "start_date"],
+    ["end before start", { acronym: "A", name: "x", year: 2099, start_date: "2099-03-02", end_date: "2099-03-01" }, "end_date: must be on or after start_date", "end_date"],
+    ["unknown field", { acronym: "A", name: "x", year: 2099, edition: 3 }, "edition: is not a known field", "edition"],
+    ["unknown topic", { acronym: "A", name: "x", year: 2099, topics: ["security", "basket-weaving"] }, 'topics: unknown topic slug "basket-weaving" (see GET /api/topics)', "topics"],
+    ["bad topic slug", { acronym: "A", name: "x", year: 2099, topics: ["Bad Slug"] }, "topics.0: must be a slug like machine-learning (a-z, 0-9, single dashes)", "topics.0"],
+    ["not an object", [1, 2], "body: must be an object, not an array", "body"],
+  ])("400 for %s, nothing written", async (_what, body, message, field) => {
+    await expectRejected(() => send("POST", "/api/conferences", body), 400, message, field);
+  });
+
+  it("400 for malformed JSON and for no body", async () => {
+    await expectRejected(
+      () => app.inject({ method: "POST", url: "/api/conferences", headers: { "content-type": "application/json" }, payload: '{"acronym": ' }),
+      400,
+      /^body: Body is not valid JSON/,
+      "body",
+    );
+    await expectRejected(() => app.inject({ method: "POST", url: "/api/conferences" }), 400, "body: is required", "body");
+  });
+
+  it("415 for a body that is not JSON", async () => {
+    await expectRejected(
+      () => app.inject({ method: "POST", url: "/api/conferences", headers: { "content-type": "text/csv" }, payload: "a,b" }),
+      415,
+      /^body: Unsupported Media Type/,
+    );
+  });
+
+  it("409 for a duplicate (acronym, year)", async () => {
+    await expectRejected(
+      () => send("POST", "/api/conferences", { acronym: "FUTR", name: "Again", year: 2099 }),
+      409,
+      'acronym: a conference with acronym "FUTR" and year 2099 already exists',
+      "acronym",
+    );
+  });
+});
+
+describe("PATCH /api/conferences/:id", () => {
+  beforeEach(reseed);
+
+  it("changes only the given fields and replaces topics", async () => {
+    const id = await idOf("FUTR", 2099);
+    const res = await send("PATCH", `/api/conferences/${id}`, { city: "Porto", dates_estimated: true, topics: ["security"] });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id, acronym: "FUTR", city: "Porto", country: "Portugal", dates_estimated: true, topics: [{ slug: "security" }] });
+    expect(res.json().deadlines).toHaveLength(2);
+  });
+
+  it("clears a nullable field with null", async () => {
+    const id = await idOf("FUTR", 2099);
+    expect((await send("PATCH", `/api/conferences/${id}`, { website: null })).json().website).toBeNull();
+  });
+
+  it("400 with the constraint's field when the change breaks a database rule", async () => {
+    const id = await idOf("FUTR", 2099);
+    // Only end_date is sent, so the API cannot see the stored start_date: the database's check does.
+    const body = await expectRejected(
+      () => send("PATCH", `/api/conferences/${id}`, { end_date: "2099-05-01" }),
+      400,
+      "end_date: end_date must be on or after start_date (check constraint conferences_dates_order)",
+      "end_date",
+    );
+    expect(body.error).toBe("Bad Request");
+    expect((await get(`/api/conferences/${id}`)).json().end_date).toBe("2099-06-05");
+  });
+
+  it("400 for bad input, 404 for an unknown id, 409 for a duplicate", async () => {
+    const id = await idOf("FUTR", 2099);
+    await expectRejected(() => send("PATCH", `/api/conferences/${id}`, {}), 400, "body: must contain at least one field to change", "body");
+    await expectRejected(() => send("PATCH", `/api/conferences/${id}`, { format: "virtual" }), 400, /^format: must be one of/, "format");
+    await expectRejected(() => send("PATCH", `/api/conferences/${id}`, { topics: ["nope"] }), 400, /^topics: unknown topic slug "nope"/, "topics");
+    await expectRejected(() => send("PATCH", "/api/conferences/424242", { city: "X" }), 404, "conference 424242 not found");
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${id}`, { acronym: "SHRD" }),
+      409,
+      'acronym: a conference with acronym "SHRD" and year 2099 already exists',
+      "acronym",
+    );
+    expect((await get(`/api/conferences/${id}`)).json()).toMatchObject({ acronym: "FUTR", topics: [{ slug: "databases" }, { slug: "machine-learning" }] });
+  });
+});
+
+describe("DELETE /api/conferences/:id", () => {
+  beforeEach(reseed);
+
+  it("deletes the conference with its deadlines and topic links, then 404s", async () => {
+    const id = await idOf("FUTR", 2099);
+    const res = await send("DELETE", `/api/conferences/${id}`);
+    expect(res.statusCode).toBe(204);
+    expect(res.body).toBe("");
+    const counts = await countAll(t.db);
+    expect(counts).toMatchObject({ conferences: 2, deadlines: 1, conference_topics: 1, topics: 3 });
+    await expectRejected(() => send("DELETE", `/api/conferences/${id}`), 404, `conference ${id} not found`);
+    await expectRejected(() => get(`/api/conferences/${id}`), 404, `conference ${id} not found`);
+  });
+});
+
+describe("deadlines of a conference", () => {
+  beforeEach(reseed);
+
+  it("lists them in due order", async () => {
+    const id = await idOf("FUTR", 2099);
+    const res = await get(`/api/conferences/${id}/deadlines`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.map((d: any) => d.kind)).toEqual(["abstract", "paper"]);
+    await expectRejected(() => get("/api/conferences/31337/deadlines"), 404, "conference 31337 not found");
+  });
+
+  it("creates one, with defaults", async () => {
+    const id = await idOf("SHRD", 2099);
+    const res = await send("POST", `/api/conferences/${id}/deadlines`, { kind: "paper", due_at: "2099-05-01T23:59:59-12:00" });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers.location).toBe(`/api/conferences/${id}/deadlines/${res.json().id}`);
+    expect(res.json()).toMatchObject({ conference_id: id, kind: "paper", due_at: "2099-05-02T11:59:59.000Z", timezone: "AoE", estimated: false, note: null });
+  });
+
+  it("rejects bad input (400), an unknown conference (404) and a second deadline of a kind (409)", async () => {
+    const id = await idOf("FUTR", 2099);
+    await expectRejected(() => send("POST", `/api/conferences/${id}/deadlines`, { kind: "poster", due_at: "2099-05-01T00:00:00Z" }), 400, /^kind: must be one of "abstract"/, "kind");
+    await expectRejected(
+      () => send("POST", `/api/conferences/${id}/deadlines`, { kind: "rebuttal", due_at: "2099-05-01" }),
+      400,
+      "due_at: must be an ISO 8601 date-time with an offset, e.g. 2026-05-11T23:59:59-12:00",
+      "due_at",
+    );
+    await expectRejected(() => send("POST", `/api/conferences/${id}/deadlines`, { kind: "rebuttal", due_at: "2099-05-01T00:00:00Z", timezone: "" }), 400, "timezone: must not be empty", "timezone");
+    await expectRejected(() => send("POST", "/api/conferences/999/deadlines", { kind: "paper", due_at: "2099-05-01T00:00:00Z" }), 404, "conference 999 not found");
+    await expectRejected(
+      () => send("POST", `/api/conferences/${id}/deadlines`, { kind: "paper", due_at: "2099-05-01T00:00:00Z" }),
+      409,
+      `kind: conference ${id} already has a paper deadline`,
+      "kind",
+    );
+  });
+
+  it("updates one, and refuses a kind the conference already has", async () => {
+    const id = await idOf("FUTR", 2099);
+    const [abstract] = (await get(`/api/conferences/${id}/deadlines`)).json().items;
+    const res = await send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, { estimated: true, note: "moved", due_at: "2099-01-12T23:59:59-12:00" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: abstract.id, kind: "abstract", estimated: true, note: "moved", due_at: "2099-01-13T11:59:59.000Z" });
+    await expectRejected(() => send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, { kind: "paper" }), 409, `kind: conference ${id} already has a paper deadline`, "kind");
+    await expectRejected(() => send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, {}), 400, "body: must contain at least one field to change", "body");
+    await expectRejected(() => send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, { estimated: "yes" }), 400, "estimated: must be a boolean, not a string", "estimated");
+  });
+
+  it("404s a deadline of another conference", async () => {
+    const futr = await idOf("FUTR", 2099);
+    const past = await idOf("PAST", 2001);
+    const [pastDeadline] = (await get(`/api/conferences/${past}/deadlines`)).json().items;
+    await expectRejected(() => send("PATCH", `/api/conferences/${futr}/deadlines/${pastDeadline.id}`, { note: "x" }), 404, `deadline ${pastDeadline.id} of conference ${futr} not found`);
+    await expectRejected(() => send("DELETE", `/api/conferences/${futr}/deadlines/${pastDeadline.id}`), 404, `deadline ${pastDeadline.id} of conference ${futr} not found`);
+    await expectRejected(() => send("DELETE", `/api/conferences/${futr}/deadlines/abc`), 400, "deadlineId: must be an integer", "deadlineId");
+  });
+
+  it("deletes one, then 404s it", async () => {
+    const id = await idOf("FUTR", 2099);
+    const [abstract] = (await get(`/api/conferences/${id}/deadlines`)).json().items;
+    expect((await send("DELETE", `/api/conferences/${id}/deadlines/${abstract.id}`)).statusCode).toBe(204);
+    expect((await get(`/api/conferences/${id}/deadlines`)).json().items.map((d: any) => d.kind)).toEqual(["paper"]);
+    await expectRejected(() => send("DELETE", `/api/conferences/${id}/deadlines/${abstract.id}`), 404, `deadline ${abstract.id} of conference ${id} not found`);
+  });
+});
+
+describe("GET /api/deadlines/upcoming", () => {
+  beforeAll(reseed);
+
+  it("lists deadlines from now within N days, soonest first, with their conference", async () => {
+    const res = await get("/api/deadlines/upcoming?days=30");
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ now: NOW.toISOString(), days: 30 });
+    expect(body.items).toEqual([
+      expect.objectContaining({ kind: "abstract", due_at: "2099-01-11T11:59:59.000Z", estimated: false, conference: expect.objectContaining({ acronym: "FUTR", year: 2099 }) }),
+      expect.objectContaining({ kind: "paper", due_at: "2099-01-18T11:59:59.000Z", estimated: true }),
+    ]);
+  });
+
+  it("respects the window, the default and the limit", async () => {
+    expect((await get("/api/deadlines/upcoming?days=11")).json().items).toHaveLength(1);
+    expect((await get("/api/deadlines/upcoming?days=10")).json().items).toHaveLength(0);
+    expect((await get("/api/deadlines/upcoming")).json()).toMatchObject({ days: 30 });
+    expect((await get("/api/deadlines/upcoming?limit=1")).json().items).toHaveLength(1);
+  });
+
+  it("400s bad parameters", async () => {
+    await expectRejected(() => get("/api/deadlines/upcoming?days=0"), 400, "days: must be >= 1", "days");
+    await expectRejected(() => get("/api/deadlines/upcoming?days=9999"), 400, "days: must be <= 3660", "days");
+    await expectRejected(() => get("/api/deadlines/upcoming?window=3"), 400, "window: is not a known field", "window");
+  });
+});
+
+describe("GET /api/topics and /api/ingest-runs", () => {
+  beforeAll(reseed);
+
+  it("lists topics with their conference counts", async () => {
+    const res = await get("/api/topics");
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.map((t: any) => [t.slug, t.conference_count])).toEqual([
+      ["databases", 1],
+      ["machine-learning", 1],
+      ["security", 1],
+    ]);
+    await expectRejected(() => get("/api/topics?limit=5"), 400, "limit: is not a known field", "limit");
+  });
+
+  it("lists ingest runs, newest first, with their counts", async () => {
+    await runIngest({ db: t.db, logger: silentLogger, datasetPath: FIXTURE_DATASET, trigger: "schedule" });
+    const res = await get("/api/ingest-runs");
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items;
+    expect(items[0]).toMatchObject({ status: "succeeded", trigger: "schedule", rows_inserted: 0, rows_updated: 0, rows_unchanged: 14, error: null });
+    expect(items[1]).toMatchObject({ trigger: "manual", rows_inserted: 14 });
+    expect(new Date(items[0].finished_at).getTime()).toBeGreaterThanOrEqual(new Date(items[0].started_at).getTime());
+    expect((await get("/api/ingest-runs?limit=1")).json().items).toHaveLength(1);
+    await expectRejected(() => get("/api/ingest-runs?limit=500"), 400, "limit: must be <= 100", "limit");
+  });
+});
+
+describe("unknown routes", () => {
+  it("404 with the method and path", async () => {
+    await expectRejected(() => get("/api/nothing?x=1"), 404, "no route GET /api/nothing");
+  });
+});

@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const MAIN = path.join(ROOT, "app/src/main.ts");
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `main.ts ROLE` the way `npm run app` does (tsx), with only the env given plus PATH. */
+function start(args: string[], env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => out, exit };
+}
+
+async function waitFor(run: Run, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const m = pattern.exec(run.output());
+    if (m) return m;
+    if (run.child.exitCode !== null) throw new Error(`process exited before ${pattern}:\n${run.output()}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${pattern}:\n${run.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("the app processes", () => {
+  it("api: serves the page on embedded storage, then shuts down cleanly on SIGTERM", async () => {
+    const run = start(["api"], { DATABASE_URL: "pglite:memory", PORT: "0", LOG_LEVEL: "info" });
+    try {
+      const store = await waitFor(run, /"msg":"store: ([^"]+)"/);
+      expect(store[1]).toMatch(/^embedded PGlite in memory/);
+      const [, url] = await waitFor(run, /ConfRadar api listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+      const page = await fetch(url!);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("<h1>ConfRadar</h1>");
+      expect((await fetch(`${url}readyz`)).status).toBe(200);
+      run.child.kill("SIGTERM");
+      expect(await run.exit).toEqual({ code: 0, signal: null });
+      expect(run.output()).toMatch(/"signal":"SIGTERM".*shutting down/);
+      expect(run.output()).toContain("shut down cleanly");
+    } finally {
+      run.child.kill("SIGKILL");
+    }
+  });
+
+  it("worker: writes its heartbeat, then stops on SIGINT and removes it", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "confradar-proc-"));
+    const heartbeat = path.join(dir, "hb");
+    const run = start(["worker"], {
+      DATABASE_URL: "pglite:memory",
+      INGEST_INTERVAL_SECONDS: "0",
+      WORKER_HEARTBEAT_FILE: heartbeat,
+      LOG_LEVEL: "info",
+    });
+    try {
+      await waitFor(run, /no scheduled ingest/);
+      const health = start(["healthcheck", "worker"], { WORKER_HEARTBEAT_FILE: heartbeat });
+      expect((await health.exit).code).toBe(0);
+      expect(health.output()).toMatch(/worker heartbeat \d+ s old/);
+      run.child.kill("SIGINT");
+      expect(await run.exit).toEqual({ code: 0, signal: null });
+      const after = start(["healthcheck", "worker"], { WORKER_HEARTBEAT_FILE: heartbeat });
+      expect((await after.exit).code).toBe(1);
+    } finally {
+      run.child.kill("SIGKILL");
+    }
+  });
+
+  it("ingest: exits 1 with the error when the dataset is broken", async () => {
+    const run = start(["ingest"], { DATABASE_URL: "pglite:memory", DATASET_PATH: "tests/fixtures/does-not-exist.json" });
+    expect((await run.exit).code).toBe(1);
+    expect(run.output()).toMatch(/ingest failed; nothing was imported/);
+    expect(run.output()).toMatch(/cannot read the dataset .*does-not-exist\.json/);
+  });
+
+  it("exits 1 naming the bad variable when the configuration is wrong", async () => {
+    const run = start(["api"], { PORT: "eighty", PG_POOL_MAX: "0" });
+    expect((await run.exit).code).toBe(1);
+    expect(run.output()).toMatch(/PORT="eighty" is not allowed/);
+    expect(run.output()).toMatch(/PG_POOL_MAX="0" is not allowed/);
+    expect(run.output()).not.toMatch(/at .*\.ts:\d+/); // a message for a person, no stack trace
+  });
+
+  it("gives up on an unreachable server after DB_STARTUP_TIMEOUT_MS, naming host:port, never the password", async () => {
+    const started = Date.now();
+    const run = start(["api"], {
+      DATABASE_URL: "postgres://app:topsecret-pw@127.0.0.1:1/confradar",
+      DB_STARTUP_TIMEOUT_MS: "1500",
+      PG_CONNECTION_TIMEOUT_MS: "500",
+    });
+    expect((await run.exit).code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(run.output()).toMatch(/Could not connect to the database at app@127\.0\.0\.1:1\/confradar within 1500 ms \(\d+ attempts\)/);
+    expect(run.output()).toMatch(/database not reachable yet; retrying/);
+    expect(run.output()).not.toContain("topsecret-pw");
+  });
+
+  it("rejects an unknown role with the usage", async () => {
+    const run = start(["serve"], {});
+    expect((await run.exit).code).toBe(2);
+    expect(run.output()).toMatch(/Unknown role "serve"/);
+    expect(run.output()).toMatch(/migrate <up\|down\|status\|create>/);
+  });
+});
