@@ -114,62 +114,84 @@ func programDir(info *pulumirpc.ProgramInfo, pwd string) string {
 	return pwd
 }
 
-// pulumiPackages lists the packages in the nearest node_modules trees (from dir upwards) that
-// declare a resource plugin in their package.json ("pulumi": {"resource": true, ...}).
+type manifest struct {
+	Name                 string            `json:"name"`
+	Version              string            `json:"version"`
+	Dependencies         map[string]string `json:"dependencies"`
+	DevDependencies      map[string]string `json:"devDependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+	Pulumi               *struct {
+		Resource bool   `json:"resource"`
+		Name     string `json:"name"`
+		Version  string `json:"version"`
+		Server   string `json:"server"`
+	} `json:"pulumi"`
+}
+
+func readManifest(path string) (*manifest, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false
+	}
+	var m manifest
+	if json.Unmarshal(data, &m) != nil {
+		return nil, false
+	}
+	return &m, true
+}
+
+// resolvePackage finds node_modules/NAME/package.json from dir upwards, as Node's resolution does.
+func resolvePackage(dir, name string) (string, bool) {
+	return findUp(dir, filepath.Join("node_modules", filepath.FromSlash(name), "package.json"))
+}
+
+// pulumiPackages lists the resource plugins declared ("pulumi": {"resource": true, ...}) by the
+// program's dependencies, following dependencies of dependencies, starting from the nearest
+// package.json above dir.
 func pulumiPackages(dir string) ([]*pulumirpc.PackageDependency, error) {
-	type manifest struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
-		Pulumi  *struct {
-			Resource bool   `json:"resource"`
-			Name     string `json:"name"`
-			Version  string `json:"version"`
-			Server   string `json:"server"`
-		} `json:"pulumi"`
+	rootManifest, ok := findUp(dir, "package.json")
+	if !ok {
+		return nil, nil
 	}
 	seen := map[string]*pulumirpc.PackageDependency{}
-	read := func(path string) {
-		data, err := os.ReadFile(path)
-		if err != nil {
+	visited := map[string]bool{}
+	var visit func(manifestPath string, isRoot bool)
+	visit = func(manifestPath string, isRoot bool) {
+		if visited[manifestPath] {
 			return
 		}
-		var m manifest
-		if json.Unmarshal(data, &m) != nil || m.Pulumi == nil || !m.Pulumi.Resource {
+		visited[manifestPath] = true
+		m, ok := readManifest(manifestPath)
+		if !ok {
 			return
 		}
-		name := m.Pulumi.Name
-		if name == "" {
-			name = strings.TrimPrefix(filepath.Base(filepath.Dir(path)), "pulumi-")
+		if !isRoot && m.Pulumi != nil && m.Pulumi.Resource {
+			name := m.Pulumi.Name
+			if name == "" {
+				name = strings.TrimPrefix(strings.TrimPrefix(m.Name, "@pulumi/"), "pulumi-")
+			}
+			ver := m.Pulumi.Version
+			if ver == "" {
+				ver = m.Version
+			}
+			key := name + "@" + ver
+			if _, ok := seen[key]; !ok {
+				seen[key] = &pulumirpc.PackageDependency{Name: name, Kind: "resource", Version: "v" + strings.TrimPrefix(ver, "v"), Server: m.Pulumi.Server}
+			}
 		}
-		ver := m.Pulumi.Version
-		if ver == "" {
-			ver = m.Version
+		deps := []map[string]string{m.Dependencies, m.OptionalDependencies}
+		if isRoot {
+			deps = append(deps, m.DevDependencies)
 		}
-		key := name + "@" + ver
-		if _, ok := seen[key]; !ok {
-			seen[key] = &pulumirpc.PackageDependency{Name: name, Kind: "resource", Version: "v" + strings.TrimPrefix(ver, "v"), Server: m.Pulumi.Server}
-		}
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		nm := filepath.Join(d, "node_modules")
-		entries, err := os.ReadDir(nm)
-		if err == nil {
-			for _, e := range entries {
-				if strings.HasPrefix(e.Name(), "@") {
-					scoped, _ := os.ReadDir(filepath.Join(nm, e.Name()))
-					for _, s := range scoped {
-						read(filepath.Join(nm, e.Name(), s.Name(), "package.json"))
-					}
-				} else if !strings.HasPrefix(e.Name(), ".") {
-					read(filepath.Join(nm, e.Name(), "package.json"))
+		for _, group := range deps {
+			for name := range group {
+				if p, ok := resolvePackage(filepath.Dir(manifestPath), name); ok {
+					visit(p, false)
 				}
 			}
-			break
-		}
-		if filepath.Dir(d) == d {
-			break
 		}
 	}
+	visit(rootManifest, true)
 	keys := make([]string, 0, len(seen))
 	for k := range seen {
 		keys = append(keys, k)
