@@ -6,7 +6,7 @@ log() { printf '%s [entrypoint] %s\n' "$(date -u +%FT%TZ)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 DATA_DIR=/var/lib/pgadmin
-PGADMIN_DIR=$(/venv/bin/python3 -c 'import os, pgadmin4; print(os.path.dirname(pgadmin4.__file__))')
+PGADMIN_DIR="$(/venv/bin/python3 -I -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/pgadmin4"
 : "${PGADMIN_LISTEN_PORT:=80}"
 : "${PGADMIN_SERVER_JSON_FILE:=/pgadmin4/servers.json}"
 : "${PGADMIN_REPLACE_SERVERS_ON_STARTUP:=False}"

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation/index.js";
 import pg from "pg";
 import * as semver from "semver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
