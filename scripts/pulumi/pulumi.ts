@@ -9,9 +9,9 @@ import { INSTALL_HINT, offlinePulumiEnv, repoRoot, toolchainProblems } from "./o
 
 /** Output lines that mean a plugin is not installed (downloads are switched off). */
 export function missingPluginHint(output: string): string | undefined {
-  const match = /no resource plugin '([^']+)' found|could not find plugin (\S+)|plugin (\S+) is not installed/i.exec(output);
+  const match = /no resource plugin '(?:pulumi-resource-)?([^']+)' found(?: in the workspace)?(?: at version (v?[\w.+-]+))?/i.exec(output);
   if (!match) return undefined;
-  const plugin = match[1] ?? match[2] ?? match[3];
+  const plugin = match[2] ? `${match[1]} ${match[2]}` : match[1];
   return `The Pulumi plugin ${plugin} is not installed and downloads are switched off: ${INSTALL_HINT}.`;
 }
 
@@ -27,13 +27,17 @@ export async function runPulumi(args: string[], env: NodeJS.ProcessEnv = offline
     return 1;
   }
   return await new Promise<number>((resolve) => {
-    // stderr is passed through and also scanned for a missing plugin, to say how to get it.
-    const child = spawn(launcher, args, { cwd: process.cwd(), env, stdio: ["inherit", "inherit", "pipe"] });
+    // Output is passed through and scanned for a missing plugin, to say how to get it. A terminal
+    // keeps stdout (the CLI's interactive display); Pulumi's own message names the plugin there.
+    const stdoutMode = process.stdout.isTTY ? "inherit" : "pipe";
+    const child = spawn(launcher, args, { cwd: process.cwd(), env, stdio: ["inherit", stdoutMode, "pipe"] });
     let tail = "";
-    child.stderr?.on("data", (chunk: Buffer) => {
-      process.stderr.write(chunk);
-      tail = (tail + chunk.toString()).slice(-8192);
-    });
+    const relay = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
+      target.write(chunk);
+      tail = (tail + chunk.toString()).slice(-16384);
+    };
+    child.stdout?.on("data", relay(process.stdout));
+    child.stderr?.on("data", relay(process.stderr));
     child.on("error", (error) => {
       process.stderr.write(`pulumi: could not start ${launcher}: ${error.message}\n`);
       resolve(1);
