@@ -1,6 +1,4 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ConfigError } from "./config.js";
-import { DatabaseUnavailableError } from "./db.js";
 
 const USAGE = `Usage: main <role> [args]
   api                   HTTP API and page on PORT (default 3000)          npm run app
@@ -21,6 +19,8 @@ async function runMigrateCli(args: string[]): Promise<void> {
   process.argv = [process.argv[0]!, cli, ...args];
   await import(pathToFileURL(cli).href);
 }
+
+const PLAIN_ERRORS = new Set(["ConfigError", "DatabaseUnavailableError", "EmbeddedStoreBusyError", "DatasetError"]);
 
 async function main(argv: string[]): Promise<number | undefined> {
   const [role = "api", ...rest] = argv;
@@ -54,8 +54,9 @@ main(process.argv.slice(2)).then(
     if (code !== undefined) process.exit(code);
   },
   (err: unknown) => {
-    // Config and connection errors are already written for a person: no stack trace.
-    if (err instanceof ConfigError || err instanceof DatabaseUnavailableError) console.error(err.message);
+    // These are already written for a person: no stack trace. Matched by name so that this entry
+    // does not load the modules (pg, PGlite, fastify) a role may not need.
+    if (err instanceof Error && PLAIN_ERRORS.has(err.name)) console.error(err.message);
     else console.error(err);
     process.exit(1);
   },

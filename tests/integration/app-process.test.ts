@@ -120,3 +120,25 @@ describe("the app processes", () => {
     expect(run.output()).toMatch(/migrate <up\|down\|status\|create>/);
   });
 });
+
+describe("the embedded store's folder", () => {
+  it("is used by one app process at a time: a second one fails with a clear message", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "confradar-lock-"));
+    const env = { DATABASE_URL: `pglite://${dir}`, PORT: "0", LOG_LEVEL: "info" };
+    const api = start(["api"], env);
+    try {
+      await waitFor(api, /ConfRadar api listening on/);
+      const ingest = start(["ingest"], env);
+      expect((await ingest.exit).code).toBe(1);
+      expect(ingest.output()).toContain(`The embedded store ${dir} is in use by process ${api.child.pid}`);
+      api.child.kill("SIGTERM");
+      expect((await api.exit).code).toBe(0);
+      // Released on shutdown: now the ingest runs, migrations already applied by the api.
+      const again = start(["ingest"], env);
+      expect((await again.exit).code).toBe(0);
+      expect(again.output()).toMatch(/ingest finished: \d+ inserted/);
+    } finally {
+      api.child.kill("SIGKILL");
+    }
+  });
+});

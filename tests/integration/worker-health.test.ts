@@ -37,13 +37,13 @@ describe("the worker loop", () => {
   });
 
   it("with INGEST_INTERVAL_SECONDS=0 keeps the heartbeat but runs no ingest", async () => {
-    const before = (await t.db.query("SELECT count(*)::int AS n FROM ingest_runs")).rows[0].n;
+    const before = (await t.db.query("SELECT count(*)::int AS n FROM ingest_runs")).rows[0]!.n;
     const heartbeatFile = path.join(dir, "b.heartbeat");
     const worker = startWorker({ db: t.db, logger: silentLogger, datasetPath: FIXTURE_DATASET, intervalSeconds: 0, heartbeatFile, heartbeatIntervalMs: 50 });
     await expect.poll(() => heartbeatAgeMs(heartbeatFile), { timeout: 5000 }).not.toBeNull();
     expect(worker.lastRun).toBeUndefined();
     await worker.stop();
-    expect((await t.db.query("SELECT count(*)::int AS n FROM ingest_runs")).rows[0].n).toBe(before);
+    expect((await t.db.query("SELECT count(*)::int AS n FROM ingest_runs")).rows[0]!.n).toBe(before);
   });
 
   it("does not beat while the database is down", async () => {

@@ -123,7 +123,7 @@ describe("a broken dataset", () => {
     expect(counts).toEqual({ conferences: 0, deadlines: 0, topics: 0, conference_topics: 0, sources: 0, ingest_runs: 1 });
     const { rows } = await t.db.query("SELECT status, error, finished_at IS NOT NULL AS finished, rows_inserted FROM ingest_runs");
     expect(rows[0]).toMatchObject({ status: "failed", finished: true, rows_inserted: 0 });
-    expect(rows[0].error).toMatch(expected);
+    expect(rows[0]!.error).toMatch(expected);
   });
 
   it("a failure inside the import rolls back every row of the run", async () => {
@@ -165,7 +165,7 @@ describe("concurrency guard", () => {
     expect(refused).toHaveLength(1);
     expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(IngestAlreadyRunningError);
     expect(((refused[0] as PromiseRejectedResult).reason as Error).message).toMatch(/another ingest is already running/);
-    expect((await t.db.query("SELECT count(*)::int AS n FROM ingest_runs")).rows[0].n).toBe(1);
+    expect((await t.db.query("SELECT count(*)::int AS n FROM ingest_runs")).rows[0]!.n).toBe(1);
   });
 
   it("refuses a run from a second pool on the same database", async () => {

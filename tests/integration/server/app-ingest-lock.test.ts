@@ -24,7 +24,7 @@ describe("the ingest lock on a PostgreSQL server", () => {
     try {
       await holder.query("SELECT pg_advisory_lock($1, $2)", [...INGEST_LOCK]);
       await expect(ingest()).rejects.toBeInstanceOf(IngestAlreadyRunningError);
-      expect((await t.db.query("SELECT count(*)::int AS n FROM ingest_runs")).rows[0].n).toBe(0);
+      expect((await t.db.query("SELECT count(*)::int AS n FROM ingest_runs")).rows[0]!.n).toBe(0);
       await holder.query("SELECT pg_advisory_unlock($1, $2)", [...INGEST_LOCK]);
       expect((await ingest()).status).toBe("succeeded");
     } finally {
