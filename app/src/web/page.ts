@@ -87,7 +87,8 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.left { font-weight: 600; white-space: nowrap; }
+.left, time { font-weight: 600; white-space: nowrap; }
+time { font-weight: normal; }
 .urgent .left { color: var(--urgent); } .soon .left { color: var(--soon); }
 .est { display: inline-block; font-size: .72rem; padding: 0 .35rem; border: 1px dashed var(--soon); border-radius: .6rem; color: var(--soon); margin-left: .3rem; vertical-align: 1px; }
 .tag { display: inline-block; font-size: .75rem; padding: 0 .4rem; border-radius: .6rem; background: #8882; margin: 0 .2rem .15rem 0; }
