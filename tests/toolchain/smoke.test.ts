@@ -9,7 +9,7 @@ import path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation/index.js";
 import pg from "pg";
 import * as semver from "semver";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { cliInstallRoot, launcherVersion, offlinePulumiEnv, repoRoot, toolchainProblems } from "../../scripts/pulumi/offline-env.js";
 import localImages from "../../images/local-images.json" with { type: "json" };
 
@@ -99,7 +99,15 @@ describe("Pulumi engine built here (CLI, Node.js language host, dynamic provider
   let dir = "";
   let stack: Stack | undefined;
 
-  beforeAll(() => {
+  afterAll(async () => {
+    try {
+      await destroyAndRemove(stack);
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("runs up twice (second time no changes) and destroy, offline, secrets encrypted in state", async () => {
     requireToolchain();
     dir = writeProgram(
       "confradar-engine-smoke",
@@ -117,17 +125,6 @@ exports.length = word.length;
 exports.token = config.requireSecret("token");
 `,
     );
-  });
-
-  afterAll(async () => {
-    try {
-      await destroyAndRemove(stack);
-    } finally {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it("runs up twice (second time no changes) and destroy, offline, secrets encrypted in state", async () => {
     ({ stack } = await openStack(dir, "smoke", { word: { value: "radar" }, token: { value: `t-${runId}`, secret: true } }));
     const first = await stack.up({ onOutput: () => {} });
     expect(first.summary.result).toBe("succeeded");
@@ -153,7 +150,20 @@ describe("docker, random and postgresql providers against the local postgres ima
   let stack: Stack | undefined;
   let port = 0;
 
-  beforeAll(async () => {
+  afterAll(async () => {
+    try {
+      await destroyAndRemove(stack);
+    } finally {
+      // Whatever a failed run left behind, by the label unique to this run.
+      for (const [kind, rm] of [["ps -aq", "rm -f"], ["network ls -q", "network rm"], ["volume ls -q", "volume rm -f"]] as const) {
+        const ids = sh("docker", [...kind.split(" "), "--filter", `label=${label}=${runId}`]).stdout.split("\n").filter(Boolean);
+        if (ids.length > 0) sh("docker", [...rm.split(" "), ...ids]);
+      }
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("creates the container, logs in as the role over 127.0.0.1, and destroy leaves nothing behind", async () => {
     requireDocker();
     requireToolchain();
     requireImage(localImages.postgres);
@@ -202,22 +212,6 @@ exports.rolePassword = rolePassword.result;
     });
     stack = opened.stack;
     requirePlugins(opened.env, { docker: "5.2.0", random: "4.21.2", postgresql: "3.18.1" });
-  });
-
-  afterAll(async () => {
-    try {
-      await destroyAndRemove(stack);
-    } finally {
-      // Whatever a failed run left behind, by the label unique to this run.
-      for (const [kind, rm] of [["ps -aq", "rm -f"], ["network ls -q", "network rm"], ["volume ls -q", "volume rm -f"]] as const) {
-        const ids = sh("docker", [...kind.split(" "), "--filter", `label=${label}=${runId}`]).stdout.split("\n").filter(Boolean);
-        if (ids.length > 0) sh("docker", [...rm.split(" "), ...ids]);
-      }
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it("creates the container, logs in as the role over 127.0.0.1, and destroy leaves nothing behind", async () => {
     const up = await stack!.up({ onOutput: () => {} });
     expect(up.summary.result).toBe("succeeded");
     const roleName = up.outputs.roleName?.value as string;
