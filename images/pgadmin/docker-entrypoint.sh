@@ -20,7 +20,7 @@ if [ "$(id -u)" = 0 ]; then
   mkdir -p "$DATA_DIR"
   chown pgadmin:pgadmin "$DATA_DIR"
   chmod 700 "$DATA_DIR"
-  exec setpriv --reuid=pgadmin --regid=pgadmin --init-groups "$BASH_SOURCE" "$@"
+  exec setpriv --reuid=pgadmin --regid=pgadmin --init-groups "${BASH_SOURCE[0]}" "$@"
 fi
 
 # Settings for pgAdmin's config.py: server mode, data under $DATA_DIR, no update checks (no internet),

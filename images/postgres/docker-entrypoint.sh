@@ -32,7 +32,7 @@ if [ "$(id -u)" = '0' ]; then
   chmod 3777 /var/run/postgresql
   # Drop to the postgres user and run this script again; setpriv (util-linux) execs in place, so
   # postgres ends up as PID 1 and receives the container's stop signal itself.
-  exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
+  exec setpriv --reuid=postgres --regid=postgres --init-groups "${BASH_SOURCE[0]}" "$@"
 fi
 
 if [ -s "$PGDATA/PG_VERSION" ]; then
