@@ -15,6 +15,7 @@ import { toShellExports } from "./shellExports.js";
 import {
   configFileFor,
   ensureDocker,
+  ensurePlugins,
   imageMode,
   pulumi,
   repoRoot,
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   if (!ROLES.includes(role)) throw new UserError(`--role ${role} is not a role: use ${ROLES.join(", ")}.`);
 
   ensureDocker();
+  if (["up", "preview", "refresh", "destroy"].includes(command)) await ensurePlugins(stack);
   await selectStack(stack);
 
   switch (command) {

@@ -88,6 +88,8 @@ export function configFileFor(stack: string, mode: ImageMode): string {
 
 export interface PulumiRun {
   stack: string;
+  /** The command takes no --stack (e.g. `plugin ls`). */
+  noStack?: boolean;
   configFile?: string;
   /** Capture stdout instead of showing it. */
   capture?: boolean;
@@ -97,8 +99,13 @@ export interface PulumiRun {
 export async function pulumi(args: string[], run: PulumiRun): Promise<{ code: number; stdout: string }> {
   const cli = path.join(repoRoot, "node_modules", ".bin", "pulumi");
   if (!existsSync(cli)) throw new UserError("The Pulumi CLI launcher is missing: run `npm ci` first.");
-  const env = offlinePulumiEnv({ PULUMI_CONFIG_PASSPHRASE: passphraseFor(run.stack) });
-  const fullArgs = [...args, "--stack", run.stack, "--non-interactive", ...(run.configFile ? ["--config-file", run.configFile] : [])];
+  // Type checking is `npm run typecheck`'s job; the program itself is only transpiled.
+  const env = offlinePulumiEnv({ PULUMI_CONFIG_PASSPHRASE: passphraseFor(run.stack), PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+  const fullArgs = [
+    ...args,
+    ...(run.noStack ? [] : ["--stack", run.stack, "--non-interactive"]),
+    ...(run.configFile ? ["--config-file", run.configFile] : []),
+  ];
   return await new Promise((resolve, reject) => {
     const child = spawn(cli, fullArgs, { cwd: repoRoot, env, stdio: ["inherit", run.capture ? "pipe" : "inherit", "inherit"] });
     let stdout = "";
@@ -106,6 +113,42 @@ export async function pulumi(args: string[], run: PulumiRun): Promise<{ code: nu
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? 1, stdout }));
   });
+}
+
+/** The resource plugins the SDKs in node_modules ask for, by name, at the versions they name. */
+export function requiredPlugins(root: string = repoRoot): Record<string, string> {
+  return Object.fromEntries(
+    ["docker", "random", "postgresql"].map((name) => {
+      const manifest = JSON.parse(readFileSync(path.join(root, "node_modules", "@pulumi", name, "package.json"), "utf8")) as {
+        pulumi?: { version?: string };
+      };
+      return [name, manifest.pulumi?.version ?? "unknown"];
+    }),
+  );
+}
+
+/** Which of `required` are not in `installed` (name and exact version). */
+export function missingPlugins(required: Record<string, string>, installed: { name: string; kind: string; version: string }[]): string[] {
+  return Object.entries(required)
+    .filter(([name, version]) => !installed.some((p) => p.kind === "resource" && p.name === name && p.version === version))
+    .map(([name, version]) => `${name} ${version}`);
+}
+
+/**
+ * Stops before the engine does, with what to do, when a provider plugin is missing: the project's
+ * Pulumi runs never download plugins (docs/offline.md).
+ */
+export async function ensurePlugins(stack: string): Promise<void> {
+  const { code, stdout } = await pulumi(["plugin", "ls", "--json"], { stack, capture: true, noStack: true });
+  const installed = code === 0 ? ((JSON.parse(stdout || "[]") ?? []) as { name: string; kind: string; version: string }[]) : [];
+  const missing = missingPlugins(requiredPlugins(), installed);
+  if (missing.length > 0) {
+    throw new UserError(
+      `Pulumi provider plugins are missing: ${missing.join(", ")}. With internet access: ` +
+        `${missing.map((m) => `\`npx pulumi plugin install resource ${m}\``).join("; ")}. Without it they must be built ` +
+        `from source, which the Go module proxy does not allow today: see docs/offline.md ("Provider plugins").`,
+    );
+  }
 }
 
 /** Selects the stack, creating it in the local backend on first use. */

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { chooseImageMode, localImageConfig } from "../../scripts/stack/images.js";
+import { toShellExports } from "../../scripts/stack/shellExports.js";
+import { DEV_PASSPHRASE, missingPlugins, passphraseFor, requiredPlugins } from "../../scripts/stack/stack.js";
+
+describe("image selection", () => {
+  it("follows CONFRADAR_IMAGES when set, and otherwise prefers what Docker already has", () => {
+    expect(chooseImageMode("official", false, true)).toBe("official");
+    expect(chooseImageMode("local", true, true)).toBe("local");
+    expect(chooseImageMode(undefined, true, true)).toBe("official");
+    expect(chooseImageMode(undefined, false, true)).toBe("local");
+    expect(chooseImageMode(undefined, false, false)).toBe("official");
+    expect(() => chooseImageMode("docker-hub", true, true)).toThrow(/CONFRADAR_IMAGES="docker-hub" is not understood/);
+  });
+
+  it("points the image keys and the major version at the local images", () => {
+    expect(localImageConfig({ postgres: "confradar-local/postgres:15-bookworm", node: "n:20", pgadmin: "p:9" })).toEqual({
+      "confradar:postgresImage": "confradar-local/postgres:15-bookworm",
+      "confradar:postgresMajorVersion": "15",
+      "confradar:appNodeImage": "n:20",
+      "confradar:pgadminImage": "p:9",
+    });
+    expect(() => localImageConfig({ postgres: "pg:latest", node: "n", pgadmin: "p" })).toThrow(/major version/);
+  });
+});
+
+describe("stack passphrases", () => {
+  it("uses the documented dev passphrase only for dev, and demands one for ci", () => {
+    expect(passphraseFor("dev", {})).toBe(DEV_PASSPHRASE);
+    expect(passphraseFor("ci", { PULUMI_CONFIG_PASSPHRASE: "s3cret" })).toBe("s3cret");
+    expect(() => passphraseFor("ci", {})).toThrow(/PULUMI_CONFIG_PASSPHRASE is not set/);
+  });
+});
+
+describe("provider plugins", () => {
+  it("reads the versions the SDKs ask for", () => {
+    expect(requiredPlugins()).toEqual({ docker: "5.2.0", random: "4.21.2", postgresql: "3.18.1" });
+  });
+
+  it("names every plugin missing at the exact version", () => {
+    const installed = [
+      { name: "docker", kind: "resource", version: "5.2.0" },
+      { name: "random", kind: "resource", version: "4.21.1" },
+      { name: "nodejs", kind: "language", version: "3.259.0" },
+    ];
+    expect(missingPlugins({ docker: "5.2.0", random: "4.21.2", postgresql: "3.18.1" }, installed)).toEqual(["random 4.21.2", "postgresql 3.18.1"]);
+  });
+});
+
+describe("toShellExports", () => {
+  it("prints quoted export lines and skips absent outputs", () => {
+    const text = toShellExports({ appUrl: "http://127.0.0.1:3080/", postgresPort: 55432, appliedMigrations: ["a", "b"], pgadminUrl: null, odd: "it's" });
+    expect(text.split("\n")).toEqual([
+      "export CONFRADAR_APP_URL='http://127.0.0.1:3080/'",
+      "export CONFRADAR_POSTGRES_PORT='55432'",
+      `export CONFRADAR_APPLIED_MIGRATIONS='["a","b"]'`,
+      "export CONFRADAR_ODD='it'\\''s'",
+    ]);
+  });
+});
