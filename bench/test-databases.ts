@@ -140,7 +140,13 @@ const lines = results.map((r) => {
   return [r.store, fmt(a), fmt(b), `${(b / a).toFixed(1)}x`, fmt(r.setup)];
 });
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-const print = (cells: string[]) => console.log(cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+const print = (cells: string[]) =>
+  console.log(
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd(),
+  );
 console.log(`Per test file: a fresh migrated database, median of ${runs} runs (${new Date().toISOString()})`);
 print(header);
 print(widths.map((w) => "-".repeat(w)));

@@ -8,14 +8,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-export const DEADLINE_KINDS = [
-  "abstract",
-  "paper",
-  "supplementary",
-  "rebuttal",
-  "notification",
-  "camera_ready",
-] as const;
+export const DEADLINE_KINDS = ["abstract", "paper", "supplementary", "rebuttal", "notification", "camera_ready"] as const;
 export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
 
 export const CONFERENCE_FORMATS = ["in_person", "online", "hybrid"] as const;
@@ -135,7 +128,7 @@ function checkNullableText(v: Json, where: string, problems: string[]): void {
  */
 export function validateDataset(json: Json): string[] {
   const problems: string[] = [];
-  if (!isObj(json)) return ["top level: must be a JSON object with \"dataset\" and \"conferences\""];
+  if (!isObj(json)) return ['top level: must be a JSON object with "dataset" and "conferences"'];
 
   for (const key of Object.keys(json)) {
     if (!["dataset", "topics", "conferences"].includes(key)) {
@@ -149,9 +142,7 @@ export function validateDataset(json: Json): string[] {
   } else {
     if (!isNonBlank(dataset.name)) problems.push("dataset.name: must be a non-blank string");
     if (typeof dataset.version !== "string" || !VERSION_RE.test(dataset.version)) {
-      problems.push(
-        `dataset.version: must look like YYYY.M.N, e.g. "2026.11.0" (got ${JSON.stringify(dataset.version)})`,
-      );
+      problems.push(`dataset.version: must look like YYYY.M.N, e.g. "2026.11.0" (got ${JSON.stringify(dataset.version)})`);
     }
   }
 
@@ -217,9 +208,7 @@ export function validateDataset(json: Json): string[] {
       const key = `${conf.acronym.trim().toLowerCase()}\u0000${year}`;
       const first = seen.get(key);
       if (first !== undefined) {
-        problems.push(
-          `${at("acronym")}: duplicate (acronym, year) — conferences[${first}] is also ${conf.acronym} ${year}`,
-        );
+        problems.push(`${at("acronym")}: duplicate (acronym, year) — conferences[${first}] is also ${conf.acronym} ${year}`);
       } else {
         seen.set(key, i);
       }
@@ -230,9 +219,7 @@ export function validateDataset(json: Json): string[] {
     checkNullableText(conf.country, at("country"), problems);
 
     if (typeof conf.format !== "string" || !(CONFERENCE_FORMATS as readonly string[]).includes(conf.format)) {
-      problems.push(
-        `${at("format")}: must be one of ${CONFERENCE_FORMATS.join(", ")} (got ${JSON.stringify(conf.format)})`,
-      );
+      problems.push(`${at("format")}: must be one of ${CONFERENCE_FORMATS.join(", ")} (got ${JSON.stringify(conf.format)})`);
     }
 
     let start: string | null = null;
@@ -446,9 +433,7 @@ function main(argv: string[]): number {
     `${s.withUpcomingDeadlines} conferences have deadlines after ${day} (${s.upcomingDeadlines} deadlines; ` +
       `${s.withUpcomingEstimatedDeadlines} of those conferences with an estimated one)`,
   );
-  console.log(
-    `${s.estimatedConferences} conferences carry estimated values (${s.datesEstimated} with estimated dates)`,
-  );
+  console.log(`${s.estimatedConferences} conferences carry estimated values (${s.datesEstimated} with estimated dates)`);
   return 0;
 }
 

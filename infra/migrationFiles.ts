@@ -22,7 +22,11 @@ export function readMigrationFiles(dir: string): MigrationFiles {
   const files = entries.filter((f) => MIGRATION_FILE.test(f)).sort();
   const hash = createHash("sha256");
   for (const file of files) {
-    hash.update(file).update("\0").update(readFileSync(path.join(dir, file))).update("\0");
+    hash
+      .update(file)
+      .update("\0")
+      .update(readFileSync(path.join(dir, file)))
+      .update("\0");
   }
   return { names: files.map((f) => f.replace(/\.(ts|js|sql)$/, "")), hash: hash.digest("hex") };
 }

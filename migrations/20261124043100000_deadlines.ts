@@ -3,14 +3,7 @@ import type { ColumnDefinitions, MigrationBuilder } from "node-pg-migrate";
 export const shorthands: ColumnDefinitions | undefined = undefined;
 
 export async function up(pgm: MigrationBuilder): Promise<void> {
-  pgm.createType("deadline_kind", [
-    "abstract",
-    "paper",
-    "supplementary",
-    "rebuttal",
-    "notification",
-    "camera_ready",
-  ]);
+  pgm.createType("deadline_kind", ["abstract", "paper", "supplementary", "rebuttal", "notification", "camera_ready"]);
 
   pgm.createTable("deadlines", {
     id: { type: "bigint", primaryKey: true, sequenceGenerated: { precedence: "ALWAYS" } },

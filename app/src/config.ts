@@ -36,8 +36,7 @@ export type Env = Record<string, string | undefined>;
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(
-      `Invalid configuration; fix these environment variables (see .env.example):\n` +
-        problems.map((p) => `  - ${p}`).join("\n"),
+      `Invalid configuration; fix these environment variables (see .env.example):\n` + problems.map((p) => `  - ${p}`).join("\n"),
     );
     this.name = "ConfigError";
   }

@@ -54,8 +54,7 @@ const typeParsers = {
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Db> {
   const store = await resolveDatabase(opts.databaseUrl);
-  const target =
-    store.kind === "postgres" ? describePostgresUrl(store.connectionString) : store.description;
+  const target = store.kind === "postgres" ? describePostgresUrl(store.connectionString) : store.description;
   const pool = new pg.Pool({
     connectionString: store.connectionString,
     max: opts.pool.max,
@@ -157,9 +156,7 @@ export function isTransientConnectError(err: unknown): boolean {
     return true;
   }
   const message = e?.message ?? "";
-  return /Connection terminated|timeout exceeded when trying to connect|the database system is starting up/i.test(
-    message,
-  );
+  return /Connection terminated|timeout exceeded when trying to connect|the database system is starting up/i.test(message);
 }
 
 /** Delay before retry number `attempt` (1-based): 250 ms doubling, capped at 5 s. */
@@ -206,10 +203,9 @@ export async function waitForDatabase(
     } catch (err) {
       const reason = maskUrlPassword((err as Error)?.message ?? String(err));
       if (!isTransientConnectError(err)) {
-        throw new DatabaseUnavailableError(
-          `Could not connect to the database at ${opts.target}: ${reason}. ${hintFor(err)}`,
-          { cause: err },
-        );
+        throw new DatabaseUnavailableError(`Could not connect to the database at ${opts.target}: ${reason}. ${hintFor(err)}`, {
+          cause: err,
+        });
       }
       const remaining = deadline - now();
       if (remaining <= 0) {
@@ -220,10 +216,7 @@ export async function waitForDatabase(
         );
       }
       const delay = Math.min(backoffDelayMs(n), remaining);
-      opts.logger?.warn(
-        { attempt: n, retryInMs: delay, target: opts.target, reason },
-        "database not reachable yet; retrying",
-      );
+      opts.logger?.warn({ attempt: n, retryInMs: delay, target: opts.target, reason }, "database not reachable yet; retrying");
       await sleep(delay);
     }
   }

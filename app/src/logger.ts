@@ -25,10 +25,7 @@ function censor(value: unknown, path: string[]): unknown {
  * fields and messages get their password masked, and error messages and stacks are scrubbed
  * too (a pg error can quote a connection string).
  */
-export function createLogger(
-  options: { level?: string; name?: string } = {},
-  destination?: DestinationStream,
-): Logger {
+export function createLogger(options: { level?: string; name?: string } = {}, destination?: DestinationStream): Logger {
   const opts = {
     level: options.level ?? "info",
     name: options.name ?? "confradar",

@@ -68,7 +68,8 @@ export async function lockEmbeddedFolder(dir: string): Promise<() => Promise<voi
  */
 export async function openAppDatabase(config: AppConfig, logger: Logger, applicationName: string, poolMax?: number): Promise<Db> {
   const target = parseDatabaseUrl(config.databaseUrl);
-  const release = target.kind === "pglite" && target.dataDir !== null ? await lockEmbeddedFolder(target.dataDir) : async () => undefined;
+  const release =
+    target.kind === "pglite" && target.dataDir !== null ? await lockEmbeddedFolder(target.dataDir) : async () => undefined;
   let db: Db;
   try {
     db = await openDatabase({

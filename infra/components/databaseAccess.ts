@@ -115,9 +115,27 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       const tablePrivileges = key === "app" ? APP_TABLE_PRIVILEGES : ["SELECT"];
       const sequencePrivileges = key === "app" ? APP_SEQUENCE_PRIVILEGES : ["SELECT"];
       grant(`${key}-connect`, { database: this.database.name, role, objectType: "database", privileges: ["CONNECT"] });
-      grant(`${key}-schema`, { database: this.database.name, role, schema: "public", objectType: "schema", privileges: ["USAGE"] });
-      grant(`${key}-tables`, { database: this.database.name, role, schema: "public", objectType: "table", privileges: tablePrivileges });
-      grant(`${key}-sequences`, { database: this.database.name, role, schema: "public", objectType: "sequence", privileges: sequencePrivileges });
+      grant(`${key}-schema`, {
+        database: this.database.name,
+        role,
+        schema: "public",
+        objectType: "schema",
+        privileges: ["USAGE"],
+      });
+      grant(`${key}-tables`, {
+        database: this.database.name,
+        role,
+        schema: "public",
+        objectType: "table",
+        privileges: tablePrivileges,
+      });
+      grant(`${key}-sequences`, {
+        database: this.database.name,
+        role,
+        schema: "public",
+        objectType: "sequence",
+        privileges: sequencePrivileges,
+      });
       defaults(`${key}-default-tables`, {
         database: this.database.name,
         role,
@@ -135,7 +153,12 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         privileges: sequencePrivileges,
       });
     }
-    grant("migrator-connect", { database: this.database.name, role: roles.migrator.name, objectType: "database", privileges: ["CONNECT", "TEMPORARY"] });
+    grant("migrator-connect", {
+      database: this.database.name,
+      role: roles.migrator.name,
+      objectType: "database",
+      privileges: ["CONNECT", "TEMPORARY"],
+    });
 
     const url = (key: RoleKey, host: pulumi.Input<string>, port: pulumi.Input<number>) =>
       pulumi.secret(

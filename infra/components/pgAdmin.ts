@@ -57,18 +57,16 @@ export class PgAdmin extends pulumi.ComponentResource {
 
     // pgAdmin names a user's storage folder after the e-mail with '@' replaced by '_'.
     const storageDir = `/var/lib/pgadmin/storage/${args.email.replace("@", "_")}`;
-    const serversJson = pulumi
-      .all([args.server.port, args.server.database])
-      .apply(([port, database]) =>
-        pgadminServersJson({
-          name: `ConfRadar (${args.stack})`,
-          host: "postgres",
-          port,
-          database,
-          username: args.server.username,
-          passFile: "/pgpass",
-        }),
-      );
+    const serversJson = pulumi.all([args.server.port, args.server.database]).apply(([port, database]) =>
+      pgadminServersJson({
+        name: `ConfRadar (${args.stack})`,
+        host: "postgres",
+        port,
+        database,
+        username: args.server.username,
+        passFile: "/pgpass",
+      }),
+    );
     const pgpass = pulumi
       .all([args.server.host, args.server.port, args.server.database, args.server.password])
       .apply(([host, port, database, password]) => pgpassLine({ host, port, database, user: args.server.username, password }));
@@ -103,7 +101,10 @@ export class PgAdmin extends pulumi.ComponentResource {
         ports: [loopbackPort(LISTEN_PORT, args.hostPort)],
         networksAdvanced: [{ name: args.networkName }],
         healthcheck: healthcheck(
-          ["CMD-SHELL", `wget -q -O /dev/null http://127.0.0.1:${LISTEN_PORT}/misc/ping || python3 -c "import urllib.request;urllib.request.urlopen('http://127.0.0.1:${LISTEN_PORT}/misc/ping')"`],
+          [
+            "CMD-SHELL",
+            `wget -q -O /dev/null http://127.0.0.1:${LISTEN_PORT}/misc/ping || python3 -c "import urllib.request;urllib.request.urlopen('http://127.0.0.1:${LISTEN_PORT}/misc/ping')"`,
+          ],
           { ...args.health, startPeriodSeconds: Math.max(args.health.startPeriodSeconds, 30) },
         ),
         wait: true,

@@ -35,7 +35,19 @@ async function inspectVolume(inputs: DataVolumeGuardInputs): Promise<number> {
   const output = await new Promise<string>((resolve, reject) => {
     childProcess.execFile(
       "docker",
-      ["run", "--rm", "--network", "none", "--entrypoint", "sh", "-v", `${inputs.volumeName}:/volume:ro`, inputs.image, "-c", script],
+      [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "sh",
+        "-v",
+        `${inputs.volumeName}:/volume:ro`,
+        inputs.image,
+        "-c",
+        script,
+      ],
       { timeout: 120_000 },
       (error, stdout, stderr) =>
         error

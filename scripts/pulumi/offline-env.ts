@@ -44,7 +44,8 @@ export function buildOfflineEnv(
 export function fileBackendDir(backendUrl: string): string | undefined {
   if (!backendUrl.startsWith("file://")) return undefined;
   // file://~ is the CLI's shorthand for the home directory.
-  if (backendUrl === "file://~" || backendUrl.startsWith("file://~/")) return path.join(os.homedir(), backendUrl.slice("file://~".length));
+  if (backendUrl === "file://~" || backendUrl.startsWith("file://~/"))
+    return path.join(os.homedir(), backendUrl.slice("file://~".length));
   return fileURLToPath(backendUrl);
 }
 

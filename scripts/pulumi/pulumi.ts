@@ -9,7 +9,8 @@ import { INSTALL_HINT, offlinePulumiEnv, repoRoot, toolchainProblems } from "./o
 
 /** Output lines that mean a plugin is not installed (downloads are switched off). */
 export function missingPluginHint(output: string): string | undefined {
-  const match = /no resource plugin '(?:pulumi-resource-)?([^']+)' found(?: in the workspace)?(?: at version (v?[\w.+-]+))?/i.exec(output);
+  const match =
+    /no resource plugin '(?:pulumi-resource-)?([^']+)' found(?: in the workspace)?(?: at version (v?[\w.+-]+))?/i.exec(output);
   if (!match) return undefined;
   const plugin = match[2] ? `${match[1]} ${match[2]}` : match[1];
   return `The Pulumi plugin ${plugin} is not installed and downloads are switched off: ${INSTALL_HINT}.`;

@@ -91,7 +91,8 @@ async function main(): Promise<void> {
     return;
   }
   const stack = values.stack!;
-  if (!(STACKS as readonly string[]).includes(stack)) throw new UserError(`--stack ${stack} is not a stack here: use ${STACKS.join(" or ")}.`);
+  if (!(STACKS as readonly string[]).includes(stack))
+    throw new UserError(`--stack ${stack} is not a stack here: use ${STACKS.join(" or ")}.`);
   const role = values.role as Role;
   if (!ROLES.includes(role)) throw new UserError(`--role ${role} is not a role: use ${ROLES.join(", ")}.`);
 
@@ -102,12 +103,18 @@ async function main(): Promise<void> {
   switch (command) {
     case "up": {
       console.error(`Using the ${imageMode(stack)} images (CONFRADAR_IMAGES=official|local to choose).`);
-      await pulumiOrFail(["up", "--yes", "--skip-preview", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : [])], stack);
+      await pulumiOrFail(
+        ["up", "--yes", "--skip-preview", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : [])],
+        stack,
+      );
       const outputs = await stackOutputs(stack, false);
       console.log(`\nThe ${stack} stack is up.`);
       console.log(`  app:        ${outputs.appUrl}`);
-      if (outputs.pgadminUrl) console.log(`  pgAdmin:    ${outputs.pgadminUrl} (login ${outputs.pgadminEmail}; npm run outputs -- --show-secrets)`);
-      console.log(`  PostgreSQL: 127.0.0.1:${outputs.postgresPort}, database ${outputs.databaseName}, server ${outputs.serverVersion}`);
+      if (outputs.pgadminUrl)
+        console.log(`  pgAdmin:    ${outputs.pgadminUrl} (login ${outputs.pgadminEmail}; npm run outputs -- --show-secrets)`);
+      console.log(
+        `  PostgreSQL: 127.0.0.1:${outputs.postgresPort}, database ${outputs.databaseName}, server ${outputs.serverVersion}`,
+      );
       console.log(`  migrations: ${(outputs.appliedMigrations as string[]).length} applied`);
       return;
     }
@@ -122,7 +129,8 @@ async function main(): Promise<void> {
       if (values["wipe-volume"]) {
         const volume = dockerName(stack, "pgdata");
         const removed = spawnSync("docker", ["volume", "rm", volume], { encoding: "utf8" });
-        if (removed.status !== 0 && !/no such volume/i.test(removed.stderr)) throw new UserError(`Could not remove ${volume}: ${removed.stderr.trim()}`);
+        if (removed.status !== 0 && !/no such volume/i.test(removed.stderr))
+          throw new UserError(`Could not remove ${volume}: ${removed.stderr.trim()}`);
         console.log(`Removed the data volume ${volume}.`);
       }
       return;
@@ -140,7 +148,9 @@ async function main(): Promise<void> {
     }
     case "db:backup": {
       const c = await connection(stack, "migrator");
-      const file = path.resolve(values.file ?? path.join(repoRoot, "backups", `${stack}-${new Date().toISOString().replace(/[:.]/g, "-")}.dump`));
+      const file = path.resolve(
+        values.file ?? path.join(repoRoot, "backups", `${stack}-${new Date().toISOString().replace(/[:.]/g, "-")}.dump`),
+      );
       mkdirSync(path.dirname(file), { recursive: true });
       const run = execInServer(c, ["pg_dump", "--format=custom"], false);
       const child = spawn("docker", run.args, { env: run.env, stdio: ["ignore", "pipe", "inherit"] });
@@ -151,13 +161,19 @@ async function main(): Promise<void> {
       return;
     }
     case "db:restore": {
-      if (!values.file || !existsSync(values.file)) throw new UserError("db:restore needs --file PATH of a dump made by `npm run db:backup`.");
+      if (!values.file || !existsSync(values.file))
+        throw new UserError("db:restore needs --file PATH of a dump made by `npm run db:backup`.");
       const c = await connection(stack, "migrator");
-      const run = execInServer(c, ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error"], false);
+      const run = execInServer(
+        c,
+        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error"],
+        false,
+      );
       const child = spawn("docker", run.args, { env: run.env, stdio: ["pipe", "inherit", "inherit"] });
       createReadStream(values.file).pipe(child.stdin);
       const code = await dockerExitCode(child);
-      if (code !== 0) throw new UserError(`pg_restore failed (exit ${code}); the restore ran in one transaction, so nothing changed.`);
+      if (code !== 0)
+        throw new UserError(`pg_restore failed (exit ${code}); the restore ran in one transaction, so nothing changed.`);
       console.log(`Restored ${values.file} into the ${stack} database.`);
       return;
     }
@@ -167,7 +183,9 @@ async function main(): Promise<void> {
       const { applied } = await migrationStatus({ databaseUrl });
       if (applied.length > 0) await runMigrations({ databaseUrl, direction: "down", count: applied.length });
       const { ran } = await runMigrations({ databaseUrl, direction: "up" });
-      console.log(`Reset the ${stack} database: ${applied.length} migrations down, ${ran.length} up. Run the worker's ingest to load the dataset again.`);
+      console.log(
+        `Reset the ${stack} database: ${applied.length} migrations down, ${ran.length} up. Run the worker's ingest to load the dataset again.`,
+      );
       return;
     }
     default:

@@ -47,7 +47,9 @@ export function localImageConfig(images: LocalImages): Record<string, string> {
 export function chooseImageMode(setting: string | undefined, officialPostgresPresent: boolean, localPresent: boolean): ImageMode {
   if (setting === "official" || setting === "local") return setting;
   if (setting !== undefined && setting !== "") {
-    throw new Error(`CONFRADAR_IMAGES="${setting}" is not understood: use "official", "local", or leave it unset to choose automatically`);
+    throw new Error(
+      `CONFRADAR_IMAGES="${setting}" is not understood: use "official", "local", or leave it unset to choose automatically`,
+    );
   }
   if (officialPostgresPresent || !localPresent) return "official";
   return "local";

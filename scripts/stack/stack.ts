@@ -128,7 +128,10 @@ export function requiredPlugins(root: string = repoRoot): Record<string, string>
 }
 
 /** Which of `required` are not in `installed` (name and exact version). */
-export function missingPlugins(required: Record<string, string>, installed: { name: string; kind: string; version: string }[]): string[] {
+export function missingPlugins(
+  required: Record<string, string>,
+  installed: { name: string; kind: string; version: string }[],
+): string[] {
   return Object.entries(required)
     .filter(([name, version]) => !installed.some((p) => p.kind === "resource" && p.name === name && p.version === version))
     .map(([name, version]) => `${name} ${version}`);

@@ -30,8 +30,7 @@ export interface TestDatabase {
 
 /** What global-setup.ts hands to the test files. */
 export type TemplateInfo =
-  | { kind: "postgres"; templateName: string; runId: string }
-  | { kind: "pglite"; dumpFile: string; runId: string };
+  { kind: "postgres"; templateName: string; runId: string } | { kind: "pglite"; dumpFile: string; runId: string };
 
 declare module "vitest" {
   export interface ProvidedContext {

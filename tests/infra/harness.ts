@@ -18,8 +18,6 @@ export interface ProgramRun {
   one(type: string, nameSuffix: string): RecordedResource;
 }
 
-
-
 /** The program threw; carries what it had registered by then. */
 export class ProgramError extends Error {
   constructor(

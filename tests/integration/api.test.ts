@@ -31,7 +31,10 @@ const send = (method: "POST" | "PATCH" | "DELETE", url: string, body?: unknown) 
   app.inject({ method, url, ...(body === undefined ? {} : { payload: body as object }) });
 
 async function idOf(acronym: string, year: number): Promise<number> {
-  const { rows } = await t.db.query<{ id: number }>("SELECT id FROM conferences WHERE acronym = $1 AND edition_year = $2", [acronym, year]);
+  const { rows } = await t.db.query<{ id: number }>("SELECT id FROM conferences WHERE acronym = $1 AND edition_year = $2", [
+    acronym,
+    year,
+  ]);
   return rows[0]!.id;
 }
 
@@ -193,10 +196,27 @@ describe("GET /api/conferences/:id", () => {
     const res = await get(`/api/conferences/${id}`);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ id, acronym: "FUTR", year: 2099, topics: [{ slug: "databases" }, { slug: "machine-learning" }] });
+    expect(body).toMatchObject({
+      id,
+      acronym: "FUTR",
+      year: 2099,
+      topics: [{ slug: "databases" }, { slug: "machine-learning" }],
+    });
     expect(body.deadlines).toEqual([
-      expect.objectContaining({ kind: "abstract", due_at: "2099-01-11T11:59:59.000Z", timezone: "AoE", estimated: false, note: null, conference_id: id }),
-      expect.objectContaining({ kind: "paper", due_at: "2099-01-18T11:59:59.000Z", estimated: true, note: "projected from last year" }),
+      expect.objectContaining({
+        kind: "abstract",
+        due_at: "2099-01-11T11:59:59.000Z",
+        timezone: "AoE",
+        estimated: false,
+        note: null,
+        conference_id: id,
+      }),
+      expect.objectContaining({
+        kind: "paper",
+        due_at: "2099-01-18T11:59:59.000Z",
+        estimated: true,
+        note: "projected from last year",
+      }),
     ]);
   });
 
@@ -249,13 +269,43 @@ describe("POST /api/conferences", () => {
     ["long acronym", { acronym: "A".repeat(33), name: "x", year: 2099 }, "acronym: must be at most 32 characters", "acronym"],
     ["year out of range", { acronym: "A", name: "x", year: 2201 }, "year: must be <= 2200", "year"],
     ["year as text", { acronym: "A", name: "x", year: "2099" }, "year: must be a number, not a string", "year"],
-    ["bad website", { acronym: "A", name: "x", year: 2099, website: "javascript:alert(1)" }, "website: must be an http:// or https:// URL", "website"],
-    ["bad format", { acronym: "A", name: "x", year: 2099, format: "zoom" }, 'format: must be one of "in_person", "online", "hybrid"', "format"],
-    ["bad date", { acronym: "A", name: "x", year: 2099, start_date: "2099-13-01" }, "start_date: must be a date in the form YYYY-MM-DD", "start_date"],
-    ["end before start", { acronym: "A", name: "x", year: 2099, start_date: "2099-03-02", end_date: "2099-03-01" }, "end_date: must be on or after start_date", "end_date"],
+    [
+      "bad website",
+      { acronym: "A", name: "x", year: 2099, website: "javascript:alert(1)" },
+      "website: must be an http:// or https:// URL",
+      "website",
+    ],
+    [
+      "bad format",
+      { acronym: "A", name: "x", year: 2099, format: "zoom" },
+      'format: must be one of "in_person", "online", "hybrid"',
+      "format",
+    ],
+    [
+      "bad date",
+      { acronym: "A", name: "x", year: 2099, start_date: "2099-13-01" },
+      "start_date: must be a date in the form YYYY-MM-DD",
+      "start_date",
+    ],
+    [
+      "end before start",
+      { acronym: "A", name: "x", year: 2099, start_date: "2099-03-02", end_date: "2099-03-01" },
+      "end_date: must be on or after start_date",
+      "end_date",
+    ],
     ["unknown field", { acronym: "A", name: "x", year: 2099, edition: 3 }, "edition: is not a known field", "edition"],
-    ["unknown topic", { acronym: "A", name: "x", year: 2099, topics: ["security", "basket-weaving"] }, 'topics: unknown topic slug "basket-weaving" (see GET /api/topics)', "topics"],
-    ["bad topic slug", { acronym: "A", name: "x", year: 2099, topics: ["Bad Slug"] }, "topics.0: must be a slug like machine-learning (a-z, 0-9, single dashes)", "topics.0"],
+    [
+      "unknown topic",
+      { acronym: "A", name: "x", year: 2099, topics: ["security", "basket-weaving"] },
+      'topics: unknown topic slug "basket-weaving" (see GET /api/topics)',
+      "topics",
+    ],
+    [
+      "bad topic slug",
+      { acronym: "A", name: "x", year: 2099, topics: ["Bad Slug"] },
+      "topics.0: must be a slug like machine-learning (a-z, 0-9, single dashes)",
+      "topics.0",
+    ],
     ["not an object", [1, 2], "body: must be an object, not an array", "body"],
   ])("400 for %s, nothing written", async (_what, body, message, field) => {
     await expectRejected(() => send("POST", "/api/conferences", body), 400, message, field);
@@ -263,7 +313,13 @@ describe("POST /api/conferences", () => {
 
   it("400 for malformed JSON and for no body", async () => {
     await expectRejected(
-      () => app.inject({ method: "POST", url: "/api/conferences", headers: { "content-type": "application/json" }, payload: '{"acronym": ' }),
+      () =>
+        app.inject({
+          method: "POST",
+          url: "/api/conferences",
+          headers: { "content-type": "application/json" },
+          payload: '{"acronym": ',
+        }),
       400,
       /^body: Body is not valid JSON/,
       "body",
@@ -296,7 +352,14 @@ describe("PATCH /api/conferences/:id", () => {
     const id = await idOf("FUTR", 2099);
     const res = await send("PATCH", `/api/conferences/${id}`, { city: "Porto", dates_estimated: true, topics: ["security"] });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id, acronym: "FUTR", city: "Porto", country: "Portugal", dates_estimated: true, topics: [{ slug: "security" }] });
+    expect(res.json()).toMatchObject({
+      id,
+      acronym: "FUTR",
+      city: "Porto",
+      country: "Portugal",
+      dates_estimated: true,
+      topics: [{ slug: "security" }],
+    });
     expect(res.json().deadlines).toHaveLength(2);
   });
 
@@ -320,9 +383,24 @@ describe("PATCH /api/conferences/:id", () => {
 
   it("400 for bad input, 404 for an unknown id, 409 for a duplicate", async () => {
     const id = await idOf("FUTR", 2099);
-    await expectRejected(() => send("PATCH", `/api/conferences/${id}`, {}), 400, "body: must contain at least one field to change", "body");
-    await expectRejected(() => send("PATCH", `/api/conferences/${id}`, { format: "virtual" }), 400, /^format: must be one of/, "format");
-    await expectRejected(() => send("PATCH", `/api/conferences/${id}`, { topics: ["nope"] }), 400, /^topics: unknown topic slug "nope"/, "topics");
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${id}`, {}),
+      400,
+      "body: must contain at least one field to change",
+      "body",
+    );
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${id}`, { format: "virtual" }),
+      400,
+      /^format: must be one of/,
+      "format",
+    );
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${id}`, { topics: ["nope"] }),
+      400,
+      /^topics: unknown topic slug "nope"/,
+      "topics",
+    );
     await expectRejected(() => send("PATCH", "/api/conferences/424242", { city: "X" }), 404, "conference 424242 not found");
     await expectRejected(
       () => send("PATCH", `/api/conferences/${id}`, { acronym: "SHRD" }),
@@ -330,7 +408,10 @@ describe("PATCH /api/conferences/:id", () => {
       'acronym: a conference with acronym "SHRD" and year 2099 already exists',
       "acronym",
     );
-    expect((await get(`/api/conferences/${id}`)).json()).toMatchObject({ acronym: "FUTR", topics: [{ slug: "databases" }, { slug: "machine-learning" }] });
+    expect((await get(`/api/conferences/${id}`)).json()).toMatchObject({
+      acronym: "FUTR",
+      topics: [{ slug: "databases" }, { slug: "machine-learning" }],
+    });
   });
 });
 
@@ -365,20 +446,41 @@ describe("deadlines of a conference", () => {
     const res = await send("POST", `/api/conferences/${id}/deadlines`, { kind: "paper", due_at: "2099-05-01T23:59:59-12:00" });
     expect(res.statusCode).toBe(201);
     expect(res.headers.location).toBe(`/api/conferences/${id}/deadlines/${res.json().id}`);
-    expect(res.json()).toMatchObject({ conference_id: id, kind: "paper", due_at: "2099-05-02T11:59:59.000Z", timezone: "AoE", estimated: false, note: null });
+    expect(res.json()).toMatchObject({
+      conference_id: id,
+      kind: "paper",
+      due_at: "2099-05-02T11:59:59.000Z",
+      timezone: "AoE",
+      estimated: false,
+      note: null,
+    });
   });
 
   it("rejects bad input (400), an unknown conference (404) and a second deadline of a kind (409)", async () => {
     const id = await idOf("FUTR", 2099);
-    await expectRejected(() => send("POST", `/api/conferences/${id}/deadlines`, { kind: "poster", due_at: "2099-05-01T00:00:00Z" }), 400, /^kind: must be one of "abstract"/, "kind");
+    await expectRejected(
+      () => send("POST", `/api/conferences/${id}/deadlines`, { kind: "poster", due_at: "2099-05-01T00:00:00Z" }),
+      400,
+      /^kind: must be one of "abstract"/,
+      "kind",
+    );
     await expectRejected(
       () => send("POST", `/api/conferences/${id}/deadlines`, { kind: "rebuttal", due_at: "2099-05-01" }),
       400,
       "due_at: must be an ISO 8601 date-time with an offset, e.g. 2026-05-11T23:59:59-12:00",
       "due_at",
     );
-    await expectRejected(() => send("POST", `/api/conferences/${id}/deadlines`, { kind: "rebuttal", due_at: "2099-05-01T00:00:00Z", timezone: "" }), 400, "timezone: must not be empty", "timezone");
-    await expectRejected(() => send("POST", "/api/conferences/999/deadlines", { kind: "paper", due_at: "2099-05-01T00:00:00Z" }), 404, "conference 999 not found");
+    await expectRejected(
+      () => send("POST", `/api/conferences/${id}/deadlines`, { kind: "rebuttal", due_at: "2099-05-01T00:00:00Z", timezone: "" }),
+      400,
+      "timezone: must not be empty",
+      "timezone",
+    );
+    await expectRejected(
+      () => send("POST", "/api/conferences/999/deadlines", { kind: "paper", due_at: "2099-05-01T00:00:00Z" }),
+      404,
+      "conference 999 not found",
+    );
     await expectRejected(
       () => send("POST", `/api/conferences/${id}/deadlines`, { kind: "paper", due_at: "2099-05-01T00:00:00Z" }),
       409,
@@ -390,21 +492,59 @@ describe("deadlines of a conference", () => {
   it("updates one, and refuses a kind the conference already has", async () => {
     const id = await idOf("FUTR", 2099);
     const [abstract] = (await get(`/api/conferences/${id}/deadlines`)).json().items;
-    const res = await send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, { estimated: true, note: "moved", due_at: "2099-01-12T23:59:59-12:00" });
+    const res = await send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, {
+      estimated: true,
+      note: "moved",
+      due_at: "2099-01-12T23:59:59-12:00",
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id: abstract.id, kind: "abstract", estimated: true, note: "moved", due_at: "2099-01-13T11:59:59.000Z" });
-    await expectRejected(() => send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, { kind: "paper" }), 409, `kind: conference ${id} already has a paper deadline`, "kind");
-    await expectRejected(() => send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, {}), 400, "body: must contain at least one field to change", "body");
-    await expectRejected(() => send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, { estimated: "yes" }), 400, "estimated: must be a boolean, not a string", "estimated");
+    expect(res.json()).toMatchObject({
+      id: abstract.id,
+      kind: "abstract",
+      estimated: true,
+      note: "moved",
+      due_at: "2099-01-13T11:59:59.000Z",
+    });
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, { kind: "paper" }),
+      409,
+      `kind: conference ${id} already has a paper deadline`,
+      "kind",
+    );
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, {}),
+      400,
+      "body: must contain at least one field to change",
+      "body",
+    );
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${id}/deadlines/${abstract.id}`, { estimated: "yes" }),
+      400,
+      "estimated: must be a boolean, not a string",
+      "estimated",
+    );
   });
 
   it("404s a deadline of another conference", async () => {
     const futr = await idOf("FUTR", 2099);
     const past = await idOf("PAST", 2001);
     const [pastDeadline] = (await get(`/api/conferences/${past}/deadlines`)).json().items;
-    await expectRejected(() => send("PATCH", `/api/conferences/${futr}/deadlines/${pastDeadline.id}`, { note: "x" }), 404, `deadline ${pastDeadline.id} of conference ${futr} not found`);
-    await expectRejected(() => send("DELETE", `/api/conferences/${futr}/deadlines/${pastDeadline.id}`), 404, `deadline ${pastDeadline.id} of conference ${futr} not found`);
-    await expectRejected(() => send("DELETE", `/api/conferences/${futr}/deadlines/abc`), 400, "deadlineId: must be an integer", "deadlineId");
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${futr}/deadlines/${pastDeadline.id}`, { note: "x" }),
+      404,
+      `deadline ${pastDeadline.id} of conference ${futr} not found`,
+    );
+    await expectRejected(
+      () => send("DELETE", `/api/conferences/${futr}/deadlines/${pastDeadline.id}`),
+      404,
+      `deadline ${pastDeadline.id} of conference ${futr} not found`,
+    );
+    await expectRejected(
+      () => send("DELETE", `/api/conferences/${futr}/deadlines/abc`),
+      400,
+      "deadlineId: must be an integer",
+      "deadlineId",
+    );
   });
 
   it("deletes one, then 404s it", async () => {
@@ -412,7 +552,11 @@ describe("deadlines of a conference", () => {
     const [abstract] = (await get(`/api/conferences/${id}/deadlines`)).json().items;
     expect((await send("DELETE", `/api/conferences/${id}/deadlines/${abstract.id}`)).statusCode).toBe(204);
     expect((await get(`/api/conferences/${id}/deadlines`)).json().items.map((d: any) => d.kind)).toEqual(["paper"]);
-    await expectRejected(() => send("DELETE", `/api/conferences/${id}/deadlines/${abstract.id}`), 404, `deadline ${abstract.id} of conference ${id} not found`);
+    await expectRejected(
+      () => send("DELETE", `/api/conferences/${id}/deadlines/${abstract.id}`),
+      404,
+      `deadline ${abstract.id} of conference ${id} not found`,
+    );
   });
 });
 
@@ -425,7 +569,12 @@ describe("GET /api/deadlines/upcoming", () => {
     const body = res.json();
     expect(body).toMatchObject({ now: NOW.toISOString(), days: 30 });
     expect(body.items).toEqual([
-      expect.objectContaining({ kind: "abstract", due_at: "2099-01-11T11:59:59.000Z", estimated: false, conference: expect.objectContaining({ acronym: "FUTR", year: 2099 }) }),
+      expect.objectContaining({
+        kind: "abstract",
+        due_at: "2099-01-11T11:59:59.000Z",
+        estimated: false,
+        conference: expect.objectContaining({ acronym: "FUTR", year: 2099 }),
+      }),
       expect.objectContaining({ kind: "paper", due_at: "2099-01-18T11:59:59.000Z", estimated: true }),
     ]);
   });
@@ -463,7 +612,14 @@ describe("GET /api/topics and /api/ingest-runs", () => {
     const res = await get("/api/ingest-runs");
     expect(res.statusCode).toBe(200);
     const items = res.json().items;
-    expect(items[0]).toMatchObject({ status: "succeeded", trigger: "schedule", rows_inserted: 0, rows_updated: 0, rows_unchanged: 14, error: null });
+    expect(items[0]).toMatchObject({
+      status: "succeeded",
+      trigger: "schedule",
+      rows_inserted: 0,
+      rows_updated: 0,
+      rows_unchanged: 14,
+      error: null,
+    });
     expect(items[1]).toMatchObject({ trigger: "manual", rows_inserted: 14 });
     expect(new Date(items[0].finished_at).getTime()).toBeGreaterThanOrEqual(new Date(items[0].started_at).getTime());
     expect((await get("/api/ingest-runs?limit=1")).json().items).toHaveLength(1);

@@ -108,7 +108,9 @@ describe("the app processes", () => {
     });
     expect((await run.exit).code).toBe(1);
     expect(Date.now() - started).toBeLessThan(30_000);
-    expect(run.output()).toMatch(/Could not connect to the database at app@127\.0\.0\.1:1\/confradar within 1500 ms \(\d+ attempts\)/);
+    expect(run.output()).toMatch(
+      /Could not connect to the database at app@127\.0\.0\.1:1\/confradar within 1500 ms \(\d+ attempts\)/,
+    );
     expect(run.output()).toMatch(/database not reachable yet; retrying/);
     expect(run.output()).not.toContain("topsecret-pw");
   });

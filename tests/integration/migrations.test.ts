@@ -264,7 +264,9 @@ describe(`migrations on ${kind === "postgres" ? "a PostgreSQL server (TEST_DATAB
         `INSERT INTO conferences (acronym, name, edition_year) VALUES ('ICSE', 'dup', 2027)`,
         "conferences_acronym_year_key",
       );
-      await rows(url, `INSERT INTO deadlines (conference_id, kind, due_at) VALUES ($1, 'paper', '2026-08-01T23:59:59-12:00')`, [conf!.id]);
+      await rows(url, `INSERT INTO deadlines (conference_id, kind, due_at) VALUES ($1, 'paper', '2026-08-01T23:59:59-12:00')`, [
+        conf!.id,
+      ]);
       await expectViolation(
         `INSERT INTO deadlines (conference_id, kind, due_at) VALUES (${conf!.id}, 'paper', now())`,
         "deadlines_conference_kind_key",
@@ -341,7 +343,10 @@ export async function down(pgm) { pgm.sql("DROP TABLE session_probe"); }
 
   it("rejects an out-of-order file (checkOrder) and applies nothing", async () => {
     const name = "20200101000000000_from-an-old-branch";
-    const dir = await tempCopy({ [`${name}.ts`]: 'export async function up(pgm) { pgm.sql("CREATE TABLE old_branch (id int)"); }\nexport async function down() {}\n' });
+    const dir = await tempCopy({
+      [`${name}.ts`]:
+        'export async function up(pgm) { pgm.sql("CREATE TABLE old_branch (id int)"); }\nexport async function down() {}\n',
+    });
     const error = await runMigrations({ databaseUrl: url, migrationsDir: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as Error).message).toContain(name);
@@ -354,7 +359,9 @@ export async function down(pgm) { pgm.sql("DROP TABLE session_probe"); }
     const { ran } = await runMigrations({ databaseUrl: url, direction: "down", count: all.length });
     expect(ran).toEqual([...all].reverse());
     expect(await publicTables()).toEqual(["pgmigrations"]);
-    expect(await rows(url, "SELECT typname FROM pg_type WHERE typname IN ('conference_format','deadline_kind','ingest_status')")).toEqual([]);
+    expect(
+      await rows(url, "SELECT typname FROM pg_type WHERE typname IN ('conference_format','deadline_kind','ingest_status')"),
+    ).toEqual([]);
     expect(await rows(url, "SELECT proname FROM pg_proc WHERE proname = 'set_updated_at'")).toEqual([]);
     expect(await migrationStatus({ databaseUrl: url })).toEqual({ applied: [], pending: all });
   });
@@ -365,7 +372,9 @@ export async function down(pgm) { pgm.sql("DROP TABLE session_probe"); }
     const error = await runMigrations({ databaseUrl: url, migrationsDir: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as MigrationError).migration).toBe(broken);
-    expect((error as Error).message).toMatch(new RegExp(`Migration ${broken} failed \\(up\\).*rolled back.*table_that_does_not_exist`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`Migration ${broken} failed \\(up\\).*rolled back.*table_that_does_not_exist`),
+    );
     expect((error as Error).cause).toMatchObject({ code: "42P01" });
     // All six were in one transaction: not even the five good ones stayed.
     expect(await publicTables()).toEqual(["pgmigrations"]);
@@ -383,14 +392,18 @@ export async function down(pgm) { pgm.sql("DROP TABLE session_probe"); }
     });
 
     it("status prints one line per migration and a summary", async () => {
-      const dir = await tempCopy({ "20991231000000000_later.ts": "export async function up() {}\nexport async function down() {}\n" });
+      const dir = await tempCopy({
+        "20991231000000000_later.ts": "export async function up() {}\nexport async function down() {}\n",
+      });
       const r = await runCli(["status"], { DATABASE_URL: url, MIGRATIONS_DIR: dir });
       expect(r.code).toBe(0);
       const lines = r.stdout.trim().split("\n");
       expect(lines.slice(0, all.length)).toEqual(all.map((n) => `applied  ${n}`));
       expect(lines).toContain("pending  20991231000000000_later");
       expect(lines.at(-1)).toBe(`${all.length} applied, 1 pending`);
-      expect(r.stderr).toContain(kind === "pglite" ? "PostgreSQL server at postgres://postgres@127.0.0.1" : "PostgreSQL server at");
+      expect(r.stderr).toContain(
+        kind === "pglite" ? "PostgreSQL server at postgres://postgres@127.0.0.1" : "PostgreSQL server at",
+      );
       const password = decodeURIComponent(new URL(url).password);
       if (password) expect(r.stderr).not.toContain(password);
     });

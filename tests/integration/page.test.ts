@@ -42,7 +42,9 @@ describe("the page at / before any import", () => {
 
 describe("the page at / with data", () => {
   beforeAll(async () => {
-    expect((await runIngest({ db: t.db, logger: silentLogger, datasetPath: FIXTURE_DATASET, trigger: "manual" })).status).toBe("succeeded");
+    expect((await runIngest({ db: t.db, logger: silentLogger, datasetPath: FIXTURE_DATASET, trigger: "manual" })).status).toBe(
+      "succeeded",
+    );
   });
 
   it("shows upcoming deadlines with time left, soonest first, estimated ones marked", async () => {
@@ -114,7 +116,13 @@ describe("the page at / with data", () => {
     await app.inject({
       method: "POST",
       url: `/api/conferences/${created.json().id}/deadlines`,
-      payload: { kind: "paper", due_at: "2099-02-01T00:00:00Z", timezone: "<PST>", note: "</td><script>1</script>", estimated: true },
+      payload: {
+        kind: "paper",
+        due_at: "2099-02-01T00:00:00Z",
+        timezone: "<PST>",
+        note: "</td><script>1</script>",
+        estimated: true,
+      },
     });
     const { html } = await page();
     expect(html).not.toContain("<script>alert");

@@ -24,7 +24,14 @@ afterAll(async () => {
 describe("the worker loop", () => {
   it("ingests at start on schedule, writes a heartbeat, and removes it on stop", async () => {
     const heartbeatFile = path.join(dir, "a.heartbeat");
-    const worker = startWorker({ db: t.db, logger: silentLogger, datasetPath: FIXTURE_DATASET, intervalSeconds: 3600, heartbeatFile, heartbeatIntervalMs: 50 });
+    const worker = startWorker({
+      db: t.db,
+      logger: silentLogger,
+      datasetPath: FIXTURE_DATASET,
+      intervalSeconds: 3600,
+      heartbeatFile,
+      heartbeatIntervalMs: 50,
+    });
     const run = await worker.lastRun;
     expect(run).toMatchObject({ status: "succeeded", trigger: "schedule" });
     await expect.poll(() => heartbeatAgeMs(heartbeatFile), { timeout: 5000 }).not.toBeNull();
@@ -39,7 +46,14 @@ describe("the worker loop", () => {
   it("with INGEST_INTERVAL_SECONDS=0 keeps the heartbeat but runs no ingest", async () => {
     const before = (await t.db.query("SELECT count(*)::int AS n FROM ingest_runs")).rows[0]!.n;
     const heartbeatFile = path.join(dir, "b.heartbeat");
-    const worker = startWorker({ db: t.db, logger: silentLogger, datasetPath: FIXTURE_DATASET, intervalSeconds: 0, heartbeatFile, heartbeatIntervalMs: 50 });
+    const worker = startWorker({
+      db: t.db,
+      logger: silentLogger,
+      datasetPath: FIXTURE_DATASET,
+      intervalSeconds: 0,
+      heartbeatFile,
+      heartbeatIntervalMs: 50,
+    });
     await expect.poll(() => heartbeatAgeMs(heartbeatFile), { timeout: 5000 }).not.toBeNull();
     expect(worker.lastRun).toBeUndefined();
     await worker.stop();
@@ -49,7 +63,14 @@ describe("the worker loop", () => {
   it("does not beat while the database is down", async () => {
     const heartbeatFile = path.join(dir, "c.heartbeat");
     const deadDb = { ...t.db, ping: async () => Promise.reject(new Error("ECONNREFUSED")) } as typeof t.db;
-    const worker = startWorker({ db: deadDb, logger: silentLogger, datasetPath: FIXTURE_DATASET, intervalSeconds: 0, heartbeatFile, heartbeatIntervalMs: 20 });
+    const worker = startWorker({
+      db: deadDb,
+      logger: silentLogger,
+      datasetPath: FIXTURE_DATASET,
+      intervalSeconds: 0,
+      heartbeatFile,
+      heartbeatIntervalMs: 20,
+    });
     await new Promise((r) => setTimeout(r, 200));
     await worker.stop();
     expect(await heartbeatAgeMs(heartbeatFile)).toBeNull();
@@ -60,12 +81,21 @@ describe("the container health check", () => {
   it("worker: healthy with a fresh heartbeat, unhealthy when stale or missing", async () => {
     const heartbeatFile = path.join(dir, "hc.heartbeat");
     const opts = { heartbeatFile, port: 1, host: "127.0.0.1" };
-    expect(await checkHealth({ ...opts, role: "worker" })).toEqual({ ok: false, message: `no worker heartbeat at ${heartbeatFile} yet` });
+    expect(await checkHealth({ ...opts, role: "worker" })).toEqual({
+      ok: false,
+      message: `no worker heartbeat at ${heartbeatFile} yet`,
+    });
     await writeFile(heartbeatFile, "x");
-    expect(await checkHealth({ ...opts, role: "worker" })).toMatchObject({ ok: true, message: expect.stringMatching(/^worker heartbeat \d+ s old$/) });
+    expect(await checkHealth({ ...opts, role: "worker" })).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/^worker heartbeat \d+ s old$/),
+    });
     const old = new Date(Date.now() - 120_000);
     await utimes(heartbeatFile, old, old);
-    expect(await checkHealth({ ...opts, role: "worker" })).toMatchObject({ ok: false, message: expect.stringMatching(/heartbeat is 1\d\d s old \(limit 60 s\)/) });
+    expect(await checkHealth({ ...opts, role: "worker" })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/heartbeat is 1\d\d s old \(limit 60 s\)/),
+    });
     expect(await checkHealth({ ...opts, role: "auto" })).toMatchObject({ ok: false });
   });
 
@@ -98,7 +128,10 @@ describe("the container health check", () => {
     const port = (server.address() as AddressInfo).port;
     const none = path.join(dir, "absent2.heartbeat");
     try {
-      expect(await checkHealth({ role: "api", heartbeatFile: none, port, host: "127.0.0.1" })).toMatchObject({ ok: false, message: expect.stringMatching(/answered 503/) });
+      expect(await checkHealth({ role: "api", heartbeatFile: none, port, host: "127.0.0.1" })).toMatchObject({
+        ok: false,
+        message: expect.stringMatching(/answered 503/),
+      });
       (server as any).mode = "hang";
       expect(await checkHealth({ role: "api", heartbeatFile: none, port, host: "127.0.0.1", timeoutMs: 200 })).toMatchObject({
         ok: false,

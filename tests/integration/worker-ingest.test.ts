@@ -57,10 +57,32 @@ describe("ingest", () => {
     // Unchanged rows are not rewritten: updated_at stays.
     expect((await t.db.query("SELECT id, updated_at FROM conferences ORDER BY id")).rows).toEqual(stamps.rows);
 
-    const runs = await t.db.query("SELECT status, trigger, dataset_name, dataset_version, rows_inserted, rows_updated, rows_unchanged, error, finished_at IS NOT NULL AS finished FROM ingest_runs ORDER BY id");
+    const runs = await t.db.query(
+      "SELECT status, trigger, dataset_name, dataset_version, rows_inserted, rows_updated, rows_unchanged, error, finished_at IS NOT NULL AS finished FROM ingest_runs ORDER BY id",
+    );
     expect(runs.rows).toEqual([
-      { status: "succeeded", trigger: "manual", dataset_name: "app-test-fixture", dataset_version: "1.0.0", rows_inserted: FIXTURE_ROWS, rows_updated: 0, rows_unchanged: 0, error: null, finished: true },
-      { status: "succeeded", trigger: "manual", dataset_name: "app-test-fixture", dataset_version: "1.0.0", rows_inserted: 0, rows_updated: 0, rows_unchanged: FIXTURE_ROWS, error: null, finished: true },
+      {
+        status: "succeeded",
+        trigger: "manual",
+        dataset_name: "app-test-fixture",
+        dataset_version: "1.0.0",
+        rows_inserted: FIXTURE_ROWS,
+        rows_updated: 0,
+        rows_unchanged: 0,
+        error: null,
+        finished: true,
+      },
+      {
+        status: "succeeded",
+        trigger: "manual",
+        dataset_name: "app-test-fixture",
+        dataset_version: "1.0.0",
+        rows_inserted: 0,
+        rows_updated: 0,
+        rows_unchanged: FIXTURE_ROWS,
+        error: null,
+        finished: true,
+      },
     ]);
   });
 
@@ -73,25 +95,53 @@ describe("ingest", () => {
        WHERE c.acronym = 'FUTR' ORDER BY d.due_at`,
     );
     expect(rows).toEqual([
-      expect.objectContaining({ acronym: "FUTR", edition_year: 2099, format: "hybrid", start_date: "2099-06-01", kind: "abstract", due_at: new Date("2099-01-11T11:59:59Z"), timezone_label: "AoE", estimated: false, note: null }),
-      expect.objectContaining({ kind: "paper", estimated: true, note: "projected from last year", url: "https://futr.example.org/2099/cfp", dataset_version: "1.0.0" }),
+      expect.objectContaining({
+        acronym: "FUTR",
+        edition_year: 2099,
+        format: "hybrid",
+        start_date: "2099-06-01",
+        kind: "abstract",
+        due_at: new Date("2099-01-11T11:59:59Z"),
+        timezone_label: "AoE",
+        estimated: false,
+        note: null,
+      }),
+      expect.objectContaining({
+        kind: "paper",
+        estimated: true,
+        note: "projected from last year",
+        url: "https://futr.example.org/2099/cfp",
+        dataset_version: "1.0.0",
+      }),
     ]);
   });
 
   it("counts a changed value as updated and bumps only that row", async () => {
     await ingest();
-    const before = await t.db.query<{ acronym: string; updated_at: Date }>("SELECT acronym, updated_at FROM conferences ORDER BY acronym");
+    const before = await t.db.query<{ acronym: string; updated_at: Date }>(
+      "SELECT acronym, updated_at FROM conferences ORDER BY acronym",
+    );
     const changed = await writeDataset("changed.json", (j) => {
       j.conferences[0].city = "Porto";
       j.conferences[0].deadlines[1].due_at = "2099-01-18T23:59:59-12:00";
-      j.conferences[1].deadlines.push({ kind: "notification", due_at: "2001-04-01T00:00:00Z", timezone: "UTC", estimated: false, note: null });
+      j.conferences[1].deadlines.push({
+        kind: "notification",
+        due_at: "2001-04-01T00:00:00Z",
+        timezone: "UTC",
+        estimated: false,
+        note: null,
+      });
     });
     const third = await ingest(changed);
     expect(third).toMatchObject({ status: "succeeded", inserted: 1, updated: 2, unchanged: FIXTURE_ROWS - 2 });
     expect(third.byTable.conferences).toEqual({ inserted: 0, updated: 1, unchanged: 2 });
     expect(third.byTable.deadlines).toEqual({ inserted: 1, updated: 1, unchanged: 2 });
-    const after = await t.db.query<{ acronym: string; updated_at: Date }>("SELECT acronym, updated_at FROM conferences ORDER BY acronym");
-    const bumped = after.rows.filter((r, i) => r.updated_at.getTime() !== before.rows[i]!.updated_at.getTime()).map((r) => r.acronym);
+    const after = await t.db.query<{ acronym: string; updated_at: Date }>(
+      "SELECT acronym, updated_at FROM conferences ORDER BY acronym",
+    );
+    const bumped = after.rows
+      .filter((r, i) => r.updated_at.getTime() !== before.rows[i]!.updated_at.getTime())
+      .map((r) => r.acronym);
     expect(bumped).toEqual(["FUTR"]);
   });
 
@@ -107,12 +157,20 @@ describe("a broken dataset", () => {
   beforeEach(reset);
 
   it.each<[string, (dir: string) => Promise<string>, RegExp]>([
-    ["invalid JSON", async (dir) => {
-      const f = path.join(dir, "bad.json");
-      await writeFile(f, '{"dataset": ');
-      return f;
-    }, /is not valid JSON/],
-    ["a schema violation", () => writeDataset("schema.json", (j) => (j.conferences[2].deadlines = [{ kind: "paper", due_at: "soon" }])), /conferences\[2\]\.deadlines\[0\]\.due_at \(SHRD 2099\): must be an ISO 8601 date-time/],
+    [
+      "invalid JSON",
+      async (dir) => {
+        const f = path.join(dir, "bad.json");
+        await writeFile(f, '{"dataset": ');
+        return f;
+      },
+      /is not valid JSON/,
+    ],
+    [
+      "a schema violation",
+      () => writeDataset("schema.json", (j) => (j.conferences[2].deadlines = [{ kind: "paper", due_at: "soon" }])),
+      /conferences\[2\]\.deadlines\[0\]\.due_at \(SHRD 2099\): must be an ISO 8601 date-time/,
+    ],
     ["a missing file", async (dir) => path.join(dir, "nope.json"), /cannot read the dataset .*nope\.json.*DATASET_PATH/],
   ])("%s gives a failed run with the error and no rows", async (_what, make, expected) => {
     const file = await make(tmp);
@@ -121,7 +179,9 @@ describe("a broken dataset", () => {
     expect(result.error).toMatch(expected);
     const counts = await countAll(t.db);
     expect(counts).toEqual({ conferences: 0, deadlines: 0, topics: 0, conference_topics: 0, sources: 0, ingest_runs: 1 });
-    const { rows } = await t.db.query("SELECT status, error, finished_at IS NOT NULL AS finished, rows_inserted FROM ingest_runs");
+    const { rows } = await t.db.query(
+      "SELECT status, error, finished_at IS NOT NULL AS finished, rows_inserted FROM ingest_runs",
+    );
     expect(rows[0]).toMatchObject({ status: "failed", finished: true, rows_inserted: 0 });
     expect(rows[0]!.error).toMatch(expected);
   });
@@ -141,8 +201,17 @@ describe("a broken dataset", () => {
     });
     expect(result).toMatchObject({ status: "failed", error: "disk full (simulated)", inserted: 0 });
     // ...and gone after: only the run record, outside the transaction, remains.
-    expect(await countAll(t.db)).toEqual({ conferences: 0, deadlines: 0, topics: 0, conference_topics: 0, sources: 0, ingest_runs: 1 });
-    expect((await t.db.query("SELECT trigger, status FROM ingest_runs")).rows).toEqual([{ trigger: "schedule", status: "failed" }]);
+    expect(await countAll(t.db)).toEqual({
+      conferences: 0,
+      deadlines: 0,
+      topics: 0,
+      conference_topics: 0,
+      sources: 0,
+      ingest_runs: 1,
+    });
+    expect((await t.db.query("SELECT trigger, status FROM ingest_runs")).rows).toEqual([
+      { trigger: "schedule", status: "failed" },
+    ]);
   });
 
   it("keeps rows of an earlier good run when a later run fails", async () => {

@@ -18,7 +18,8 @@ function docker(...args: string[]): { status: number | null; out: string } {
 
 function requireImage(tag: string): void {
   if (docker("info").status !== 0) throw new Error("No Docker engine answers: run `bash scripts/docker/ensure-engine`");
-  if (docker("image", "inspect", tag).status !== 0) throw new Error(`The local image ${tag} is missing: run \`bash scripts/images/build\``);
+  if (docker("image", "inspect", tag).status !== 0)
+    throw new Error(`The local image ${tag} is missing: run \`bash scripts/images/build\``);
 }
 
 function hostPort(container: string, port: number): number {
@@ -64,22 +65,47 @@ describe(`local postgres image (${localImages.postgres})`, () => {
     tempDirs.push(initDir);
     chmodSync(initDir, 0o755);
     writeFileSync(path.join(initDir, "01-table.sql"), "CREATE TABLE from_sql (n int); INSERT INTO from_sql VALUES (7);\n");
-    writeFileSync(path.join(initDir, "02-table.sh"), '#!/bin/bash\npsql -v ON_ERROR_STOP=1 -c "CREATE TABLE from_sh (n int)"\n', { mode: 0o755 });
+    writeFileSync(path.join(initDir, "02-table.sh"), '#!/bin/bash\npsql -v ON_ERROR_STOP=1 -c "CREATE TABLE from_sh (n int)"\n', {
+      mode: 0o755,
+    });
     const volume = `confradar-images-test-${runId}`;
     expect(docker("volume", "create", "--label", label, volume).status).toBe(0);
     const name = `confradar-images-test-pg-${runId}`;
-    const run = docker("run", "-d", "--name", name, "--label", label, "-e", "POSTGRES_PASSWORD=first-pass", "-e", "POSTGRES_USER=owner",
-      "-e", "POSTGRES_DB=appdb", "-v", `${initDir}:/docker-entrypoint-initdb.d:ro`, "-v", `${volume}:/var/lib/postgresql/data`,
-      "-p", "127.0.0.1::5432", localImages.postgres, "-c", "client_connection_check_interval=250ms");
+    const run = docker(
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--label",
+      label,
+      "-e",
+      "POSTGRES_PASSWORD=first-pass",
+      "-e",
+      "POSTGRES_USER=owner",
+      "-e",
+      "POSTGRES_DB=appdb",
+      "-v",
+      `${initDir}:/docker-entrypoint-initdb.d:ro`,
+      "-v",
+      `${volume}:/var/lib/postgresql/data`,
+      "-p",
+      "127.0.0.1::5432",
+      localImages.postgres,
+      "-c",
+      "client_connection_check_interval=250ms",
+    );
     expect(run.status, run.out).toBe(0);
     const port = hostPort(name, 5432);
-    const connect = (password: string) => new pg.Client({ host: "127.0.0.1", port, user: "owner", password, database: "appdb", connectionTimeoutMillis: 3000 });
+    const connect = (password: string) =>
+      new pg.Client({ host: "127.0.0.1", port, user: "owner", password, database: "appdb", connectionTimeoutMillis: 3000 });
 
     const rows = await until("a TCP login as POSTGRES_USER", 60, async () => {
       const client = connect("first-pass");
       await client.connect();
       try {
-        const r = await client.query("select (select n from from_sql) as n, to_regclass('from_sh') is not null as sh, current_setting('client_connection_check_interval') as interval");
+        const r = await client.query(
+          "select (select n from from_sql) as n, to_regclass('from_sh') is not null as sh, current_setting('client_connection_check_interval') as interval",
+        );
         return r.rows;
       } finally {
         await client.end();
@@ -92,11 +118,33 @@ describe(`local postgres image (${localImages.postgres})`, () => {
     expect(docker("logs", name).out).toContain("database system is shut down");
     // A restart keeps the data and does not initialize again.
     expect(docker("start", name).status).toBe(0);
-    await until("the restarted server", 60, async () => (docker("logs", name).out.includes("skipping initialization") ? true : undefined));
+    await until("the restarted server", 60, async () =>
+      docker("logs", name).out.includes("skipping initialization") ? true : undefined,
+    );
     docker("rm", "-f", name);
 
-    docker("run", "--rm", "--entrypoint", "bash", "-v", `${volume}:/var/lib/postgresql/data`, localImages.postgres, "-c", "echo 16 > /var/lib/postgresql/data/PG_VERSION");
-    const wrongMajor = docker("run", "--rm", "--label", label, "-e", "POSTGRES_PASSWORD=x", "-v", `${volume}:/var/lib/postgresql/data`, localImages.postgres);
+    docker(
+      "run",
+      "--rm",
+      "--entrypoint",
+      "bash",
+      "-v",
+      `${volume}:/var/lib/postgresql/data`,
+      localImages.postgres,
+      "-c",
+      "echo 16 > /var/lib/postgresql/data/PG_VERSION",
+    );
+    const wrongMajor = docker(
+      "run",
+      "--rm",
+      "--label",
+      label,
+      "-e",
+      "POSTGRES_PASSWORD=x",
+      "-v",
+      `${volume}:/var/lib/postgresql/data`,
+      localImages.postgres,
+    );
     expect(wrongMajor.status).not.toBe(0);
     expect(wrongMajor.out).toContain("holds PostgreSQL 16 files but this image runs PostgreSQL 15");
   });
@@ -115,12 +163,42 @@ describe(`local pgAdmin image (${localImages.pgadmin})`, () => {
     const dir = mkdtempSync(path.join(tmpdir(), "confradar-pgadmin-"));
     tempDirs.push(dir);
     chmodSync(dir, 0o755);
-    writeFileSync(path.join(dir, "servers.json"), JSON.stringify({
-      Servers: { "1": { Name: "confradar", Group: "Servers", Host: "db", Port: 5432, MaintenanceDB: "postgres", Username: "postgres", SSLMode: "prefer", PassFile: "/pgpass" } },
-    }), { mode: 0o644 });
+    writeFileSync(
+      path.join(dir, "servers.json"),
+      JSON.stringify({
+        Servers: {
+          "1": {
+            Name: "confradar",
+            Group: "Servers",
+            Host: "db",
+            Port: 5432,
+            MaintenanceDB: "postgres",
+            Username: "postgres",
+            SSLMode: "prefer",
+            PassFile: "/pgpass",
+          },
+        },
+      }),
+      { mode: 0o644 },
+    );
     const name = `confradar-images-test-pgadmin-${runId}`;
-    const run = docker("run", "-d", "--name", name, "--label", label, "-e", "PGADMIN_DEFAULT_EMAIL=admin@example.com", "-e", "PGADMIN_DEFAULT_PASSWORD=not-a-real-secret",
-      "-v", `${dir}/servers.json:/pgadmin4/servers.json:ro`, "-p", "127.0.0.1::80", localImages.pgadmin);
+    const run = docker(
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--label",
+      label,
+      "-e",
+      "PGADMIN_DEFAULT_EMAIL=admin@example.com",
+      "-e",
+      "PGADMIN_DEFAULT_PASSWORD=not-a-real-secret",
+      "-v",
+      `${dir}/servers.json:/pgadmin4/servers.json:ro`,
+      "-p",
+      "127.0.0.1::80",
+      localImages.pgadmin,
+    );
     expect(run.status, run.out).toBe(0);
     const port = hostPort(name, 80);
     const page = await until("the pgAdmin login page", 120, async () => {
@@ -133,7 +211,9 @@ describe(`local pgAdmin image (${localImages.pgadmin})`, () => {
     expect(docker("restart", name).status).toBe(0);
     // An ephemeral published port changes on restart.
     const portAfterRestart = hostPort(name, 80);
-    await until("pgAdmin after a restart", 120, async () => ((await fetch(`http://127.0.0.1:${portAfterRestart}/login`)).status === 200 ? true : undefined));
+    await until("pgAdmin after a restart", 120, async () =>
+      (await fetch(`http://127.0.0.1:${portAfterRestart}/login`)).status === 200 ? true : undefined,
+    );
     expect(docker("exec", name, "/venv/bin/python3", "-c", countServers).out.trim()).toBe("1");
   });
 });
@@ -141,8 +221,18 @@ describe(`local pgAdmin image (${localImages.pgadmin})`, () => {
 describe(`local Node image (${localImages.node})`, () => {
   it("has node and npm in /usr/local/bin, a node user with uid 1000, and reaches the npm registry", () => {
     requireImage(localImages.node);
-    const r = docker("run", "--rm", "--label", label, "--user", "node", localImages.node, "sh", "-c",
-      "id -u; node --version; npm --version; command -v node; command -v npm; command -v npx; cd /tmp && npm view --silent is-number@7.0.0 version");
+    const r = docker(
+      "run",
+      "--rm",
+      "--label",
+      label,
+      "--user",
+      "node",
+      localImages.node,
+      "sh",
+      "-c",
+      "id -u; node --version; npm --version; command -v node; command -v npm; command -v npx; cd /tmp && npm view --silent is-number@7.0.0 version",
+    );
     expect(r.status, r.out).toBe(0);
     const lines = r.out.trim().split("\n");
     expect(lines.slice(0, 3)).toEqual(["1000", `v${localImages.versions.node}`, localImages.versions.npm]);

@@ -36,7 +36,8 @@ async function waitForServer(url: string): Promise<void> {
       await client.query("SELECT 1");
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`the test server at ${new URL(url).host} never answered: ${(error as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`the test server at ${new URL(url).host} never answered: ${(error as Error).message}`);
       await new Promise((r) => setTimeout(r, 500));
     } finally {
       await client.end().catch(() => {});
@@ -84,8 +85,17 @@ describe("the migration step under the real engine", () => {
     const port = await freeLoopbackPort();
     const password = randomBytes(12).toString("hex");
     const started = sh("docker", [
-      "run", "-d", "--label", `${label}=${runId}`, "--name", `confradar-steps-${runId}`,
-      "-e", `POSTGRES_PASSWORD=${password}`, "-p", `127.0.0.1:${port}:5432`, localImages.postgres,
+      "run",
+      "-d",
+      "--label",
+      `${label}=${runId}`,
+      "--name",
+      `confradar-steps-${runId}`,
+      "-e",
+      `POSTGRES_PASSWORD=${password}`,
+      "-p",
+      `127.0.0.1:${port}:5432`,
+      localImages.postgres,
     ]);
     if (started.status !== 0) throw new Error(`could not start the test server: ${started.stderr}`);
     url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
@@ -131,8 +141,13 @@ describe("the migration step under the real engine", () => {
     const result = await project!.stack.up({ onOutput: () => {} });
     expect(result.outputs.applied?.value).toEqual(shipped());
     expect(String(result.outputs.serverVersion?.value)).toMatch(new RegExp(`^${localMajor}\\.`));
-    const tables = await query<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
-    expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(["conferences", "deadlines", "ingest_runs", "pgmigrations"]));
+    const tables = await query<{ table_name: string }>(
+      url,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining(["conferences", "deadlines", "ingest_runs", "pgmigrations"]),
+    );
   });
 
   it("a second up with the same files changes nothing", async () => {
@@ -165,7 +180,10 @@ describe("the migration step under the real engine", () => {
     expect(failure?.message).toContain("migrations failed");
     expect(failure?.message).toContain("20991231000001000_broken");
     expect(failure?.message).toMatch(/no_such_function/);
-    const tables = await query<{ n: string }>(url, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'should_not_exist'");
+    const tables = await query<{ n: string }>(
+      url,
+      "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'should_not_exist'",
+    );
     expect(Number(tables[0]!.n)).toBe(0);
     const applied = await query<{ n: string }>(url, "SELECT count(*) AS n FROM pgmigrations");
     expect(Number(applied[0]!.n)).toBe(shipped().length + 1);
@@ -189,13 +207,23 @@ describe("the data-volume guard under the real engine", () => {
     expect(sh("docker", ["volume", "create", "--label", `${label}=${runId}`, volume]).status).toBe(0);
     const initName = `confradar-guard-init-${runId}`;
     const started = sh("docker", [
-      "run", "-d", "--name", initName, "--label", `${label}=${runId}`, "-e", "POSTGRES_PASSWORD=x",
-      "-v", `${volume}:/var/lib/postgresql/data`, localImages.postgres,
+      "run",
+      "-d",
+      "--name",
+      initName,
+      "--label",
+      `${label}=${runId}`,
+      "-e",
+      "POSTGRES_PASSWORD=x",
+      "-v",
+      `${volume}:/var/lib/postgresql/data`,
+      localImages.postgres,
     ]);
     expect(started.status, started.stderr).toBe(0);
     const deadline = Date.now() + 90_000;
     while (sh("docker", ["exec", initName, "pg_isready", "-h", "127.0.0.1", "-q"]).status !== 0) {
-      if (Date.now() > deadline) throw new Error(`the cluster in ${volume} was never ready: ${sh("docker", ["logs", initName]).stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`the cluster in ${volume} was never ready: ${sh("docker", ["logs", initName]).stderr}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     const version = sh("docker", ["exec", initName, "cat", "/var/lib/postgresql/data/PG_VERSION"]).stdout.trim();
@@ -227,7 +255,9 @@ describe("the data-volume guard under the real engine", () => {
       () => undefined,
       (error: unknown) => error as Error,
     );
-    expect(failure?.message).toContain(`holds a PostgreSQL ${localMajor} cluster, but the stack asks for PostgreSQL ${localMajor + 1}`);
+    expect(failure?.message).toContain(
+      `holds a PostgreSQL ${localMajor} cluster, but the stack asks for PostgreSQL ${localMajor + 1}`,
+    );
     expect(failure?.message).toContain("db:backup");
   });
 

@@ -5,7 +5,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation/index.js";
 import * as semver from "semver";
-import { cliInstallRoot, launcherVersion, offlinePulumiEnv, repoRoot, toolchainProblems } from "../../scripts/pulumi/offline-env.js";
+import {
+  cliInstallRoot,
+  launcherVersion,
+  offlinePulumiEnv,
+  repoRoot,
+  toolchainProblems,
+} from "../../scripts/pulumi/offline-env.js";
 
 /** Shared by the toolchain tests: prerequisites, throwaway Pulumi projects and Docker clean-up. */
 
@@ -48,7 +54,9 @@ export function removeLabelled(label: string, value: string): void {
     ["network ls -q", "network rm"],
     ["volume ls -q", "volume rm -f"],
   ] as const) {
-    const ids = sh("docker", [...list.split(" "), "--filter", `label=${label}=${value}`]).stdout.split("\n").filter(Boolean);
+    const ids = sh("docker", [...list.split(" "), "--filter", `label=${label}=${value}`])
+      .stdout.split("\n")
+      .filter(Boolean);
     if (ids.length > 0) sh("docker", [...rm.split(" "), ...ids]);
   }
 }
@@ -76,7 +84,10 @@ export async function throwawayProject(options: {
   const dir = mkdtempSync(path.join(tmpdir(), `${options.name}-`));
   if (options.commonJsSource !== undefined) {
     writeFileSync(path.join(dir, "index.js"), options.commonJsSource);
-    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: options.name, private: true, type: "commonjs", main: "index.js" }));
+    writeFileSync(
+      path.join(dir, "package.json"),
+      JSON.stringify({ name: options.name, private: true, type: "commonjs", main: "index.js" }),
+    );
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
   }
   const typescript = options.commonJsSource === undefined;
@@ -93,7 +104,10 @@ export async function throwawayProject(options: {
     PULUMI_NODEJS_TRANSPILE_ONLY: "true",
   });
   const version = launcherVersion();
-  const pulumiCommand = await PulumiCommand.get({ root: cliInstallRoot(version, env), version: semver.parse(version) ?? undefined });
+  const pulumiCommand = await PulumiCommand.get({
+    root: cliInstallRoot(version, env),
+    version: semver.parse(version) ?? undefined,
+  });
   const envVars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: options.stackName, workDir: dir },

@@ -50,7 +50,10 @@ exports.token = config.requireSecret("token");
     expect(second.summary.resourceChanges).toEqual({ same: 2 });
 
     // The checkpoint file itself (exportStack would decrypt): the secret is there only encrypted.
-    const checkpoint = readFileSync(path.join(project.dir, "state", ".pulumi", "stacks", "confradar-engine-smoke", "smoke.json"), "utf8");
+    const checkpoint = readFileSync(
+      path.join(project.dir, "state", ".pulumi", "stacks", "confradar-engine-smoke", "smoke.json"),
+      "utf8",
+    );
     expect(checkpoint).toContain('"length":5');
     expect(checkpoint).not.toContain(secretToken);
 

@@ -29,7 +29,10 @@ describe("GitHub Actions workflows", () => {
   });
 
   it("are rejected by the same check when broken", () => {
-    const broken = readFileSync(path.join(workflowsDir, "ci.yml"), "utf8").replace("runs-on: ubuntu-24.04", "runs-on: ${{ matrix.os }}");
+    const broken = readFileSync(path.join(workflowsDir, "ci.yml"), "utf8").replace(
+      "runs-on: ubuntu-24.04",
+      "runs-on: ${{ matrix.os }}",
+    );
     const file = path.join(mkdtempSync(path.join(tmpdir(), "workflows-")), "ci.yml");
     writeFileSync(file, broken);
     const { status, output } = lint([file]);
@@ -43,7 +46,12 @@ describe("GitHub Actions workflows", () => {
     expect(wf.permissions).toEqual({ contents: "read", "pull-requests": "write" });
     const steps = wf.jobs.preview.steps as any[];
     const preview = steps.find((s) => String(s.uses).startsWith("pulumi/actions@"));
-    expect(preview.with).toMatchObject({ command: "preview", "stack-name": "ci", "comment-on-pr": true, "edit-pr-comment": true });
+    expect(preview.with).toMatchObject({
+      command: "preview",
+      "stack-name": "ci",
+      "comment-on-pr": true,
+      "edit-pr-comment": true,
+    });
     expect(wf.jobs.preview.env.PULUMI_CONFIG_PASSPHRASE).toBe("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
   });
 

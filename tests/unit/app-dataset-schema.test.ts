@@ -31,15 +31,39 @@ describe("the dataset schema", () => {
   });
 
   it.each<[string, (j: any) => void, RegExp]>([
-    ["a bad deadline time", (j) => (j.conferences[0].deadlines[1].due_at = "2099-01-17 23:59"), /conferences\[0\]\.deadlines\[1\]\.due_at \(FUTR 2099\): must be an ISO 8601 date-time/],
-    ["a local time without offset", (j) => (j.conferences[0].deadlines[0].due_at = "2099-01-10T23:59:59"), /deadlines\[0\]\.due_at/],
-    ["an unknown kind", (j) => (j.conferences[1].deadlines[0].kind = "poster"), /conferences\[1\]\.deadlines\[0\]\.kind \(PAST 2001\): must be one of "abstract"/],
+    [
+      "a bad deadline time",
+      (j) => (j.conferences[0].deadlines[1].due_at = "2099-01-17 23:59"),
+      /conferences\[0\]\.deadlines\[1\]\.due_at \(FUTR 2099\): must be an ISO 8601 date-time/,
+    ],
+    [
+      "a local time without offset",
+      (j) => (j.conferences[0].deadlines[0].due_at = "2099-01-10T23:59:59"),
+      /deadlines\[0\]\.due_at/,
+    ],
+    [
+      "an unknown kind",
+      (j) => (j.conferences[1].deadlines[0].kind = "poster"),
+      /conferences\[1\]\.deadlines\[0\]\.kind \(PAST 2001\): must be one of "abstract"/,
+    ],
     ["a year out of range", (j) => (j.conferences[0].year = 1900), /conferences\[0\]\.year \(FUTR 1900\): must be >= 1950/],
     ["a missing source", (j) => delete j.conferences[2].source, /conferences\[2\]\.source \(SHRD 2099\): is required/],
     ["a non-http website", (j) => (j.conferences[0].website = "ftp://x"), /website .*http:\/\/ or https:\/\//],
-    ["a misspelt field", (j) => (j.conferences[0].deadlines[0].estimate = true), /deadlines\[0\]\.estimate \(FUTR 2099\): is not a known field/],
-    ["an unknown topic", (j) => j.conferences[2].topics.push("robotics"), /conferences\[2\]\.topics\[0\].*"robotics" is not in the top-level topics list/],
-    ["a duplicate edition", (j) => j.conferences.push({ ...j.conferences[0] }), /conferences\[3\]\.acronym.*duplicate conference FUTR 2099 \(also at conferences\[0\]\)/],
+    [
+      "a misspelt field",
+      (j) => (j.conferences[0].deadlines[0].estimate = true),
+      /deadlines\[0\]\.estimate \(FUTR 2099\): is not a known field/,
+    ],
+    [
+      "an unknown topic",
+      (j) => j.conferences[2].topics.push("robotics"),
+      /conferences\[2\]\.topics\[0\].*"robotics" is not in the top-level topics list/,
+    ],
+    [
+      "a duplicate edition",
+      (j) => j.conferences.push({ ...j.conferences[0] }),
+      /conferences\[3\]\.acronym.*duplicate conference FUTR 2099 \(also at conferences\[0\]\)/,
+    ],
     ["a duplicate deadline kind", (j) => (j.conferences[0].deadlines[1].kind = "abstract"), /duplicate abstract deadline/],
     ["end before start", (j) => (j.conferences[0].end_date = "2099-05-01"), /conferences\[0\]\.end_date.*on or after start_date/],
     ["a bad date", (j) => (j.conferences[0].start_date = "2099-02-30"), /start_date.*YYYY-MM-DD/],

@@ -72,7 +72,9 @@ describe("waitForDatabase", () => {
     const clock = fakeClock();
     const err = await waitForDatabase(
       async () => {
-        throw Object.assign(new Error('password authentication failed for user "app" (postgres://app:pw123@db/x)'), { code: "28P01" });
+        throw Object.assign(new Error('password authentication failed for user "app" (postgres://app:pw123@db/x)'), {
+          code: "28P01",
+        });
       },
       { timeoutMs: 30_000, target: "app@db:5432/x", ...clock },
     ).catch((e: unknown) => e);

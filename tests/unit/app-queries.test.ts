@@ -62,7 +62,12 @@ describe("buildInsert / buildUpdate", () => {
   });
 
   it("numbers SET parameters after the WHERE values and ignores unknown keys", () => {
-    const q = buildUpdate("conferences", CONFERENCE_FIELD_COLUMNS, { name: "N", year: 2027, topics: ["a"] }, { sql: "id = $1", values: [9] });
+    const q = buildUpdate(
+      "conferences",
+      CONFERENCE_FIELD_COLUMNS,
+      { name: "N", year: 2027, topics: ["a"] },
+      { sql: "id = $1", values: [9] },
+    );
     expect(q?.text).toBe("UPDATE conferences SET name = $2, edition_year = $3 WHERE id = $1 RETURNING id");
     expect(q?.values).toEqual([9, "N", 2027]);
   });

@@ -25,9 +25,9 @@ describe("API input validation", () => {
     expect(message400(() => parseInput(conferenceCreate, { acronym: "A", name: "x", year: "2026" }, "body")).message).toBe(
       "year: must be a number, not a string",
     );
-    expect(message400(() => parseInput(conferenceCreate, { acronym: "A", name: "x", year: 2026, format: "zoom" }, "body")).message).toBe(
-      'format: must be one of "in_person", "online", "hybrid"',
-    );
+    expect(
+      message400(() => parseInput(conferenceCreate, { acronym: "A", name: "x", year: 2026, format: "zoom" }, "body")).message,
+    ).toBe('format: must be one of "in_person", "online", "hybrid"');
     expect(message400(() => parseInput(conferenceCreate, { acronym: "A", name: "x", year: 2026, colour: 1 }, "body"))).toEqual({
       message: "colour: is not a known field",
       field: "colour",
@@ -38,13 +38,19 @@ describe("API input validation", () => {
   it("checks end_date against start_date when both are given", () => {
     expect(
       message400(() =>
-        parseInput(conferenceCreate, { acronym: "A", name: "x", year: 2026, start_date: "2026-05-02", end_date: "2026-05-01" }, "body"),
+        parseInput(
+          conferenceCreate,
+          { acronym: "A", name: "x", year: 2026, start_date: "2026-05-02", end_date: "2026-05-01" },
+          "body",
+        ),
       ).message,
     ).toBe("end_date: must be on or after start_date");
   });
 
   it("rejects an empty PATCH", () => {
-    expect(message400(() => parseInput(conferencePatch, {}, "body")).message).toBe("body: must contain at least one field to change");
+    expect(message400(() => parseInput(conferencePatch, {}, "body")).message).toBe(
+      "body: must contain at least one field to change",
+    );
   });
 
   it("requires deadlines with an explicit offset", () => {
@@ -62,7 +68,9 @@ describe("API input validation", () => {
       year: 2026,
     });
     expect(message400(() => parseInput(conferenceListQuery, { limit: "101" }, "query")).message).toBe("limit: must be <= 100");
-    expect(message400(() => parseInput(conferenceListQuery, { limit: "ten" }, "query")).message).toBe("limit: must be an integer");
+    expect(message400(() => parseInput(conferenceListQuery, { limit: "ten" }, "query")).message).toBe(
+      "limit: must be an integer",
+    );
     expect(message400(() => parseInput(conferenceListQuery, { topic: "Machine Learning" }, "query")).message).toMatch(
       /^topic: must be a slug/,
     );

@@ -69,9 +69,7 @@ describe("HTML escaping", () => {
 
   it("escapes interpolations in html`` but not SafeHtml, and joins arrays", () => {
     const name = "<b>bold</b>";
-    expect(html`<td title="${name}">${name}</td>`.value).toBe(
-      '<td title="&lt;b&gt;bold&lt;/b&gt;">&lt;b&gt;bold&lt;/b&gt;</td>',
-    );
+    expect(html`<td title="${name}">${name}</td>`.value).toBe('<td title="&lt;b&gt;bold&lt;/b&gt;">&lt;b&gt;bold&lt;/b&gt;</td>');
     expect(html`<ul>${["<a>", "b"].map((x) => html`<li>${x}</li>`)}</ul>`.value).toBe("<ul><li>&lt;a&gt;</li><li>b</li></ul>");
     expect(html`${raw("<hr>")}${false}${undefined}`.value).toBe("<hr>");
   });
@@ -177,7 +175,9 @@ describe("renderPage", () => {
   });
 
   it("says what to do when there is nothing yet", () => {
-    const empty = renderPage(pageData({ upcoming: [], conferences: [], conferencesTotal: 0, conferencesAll: 0, runs: [], topics: [], filters: {} }));
+    const empty = renderPage(
+      pageData({ upcoming: [], conferences: [], conferencesTotal: 0, conferencesAll: 0, runs: [], topics: [], filters: {} }),
+    );
     expect(empty).toContain("No deadlines in the next 90 days");
     expect(empty).toContain("npm run ingest");
     expect(empty).toContain("No conferences match.");

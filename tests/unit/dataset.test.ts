@@ -1,11 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  defaultDatasetPath,
-  offsetForLabel,
-  summarizeDataset,
-  validateDataset,
-} from "../../data/validate.js";
+import { defaultDatasetPath, offsetForLabel, summarizeDataset, validateDataset } from "../../data/validate.js";
 
 interface Deadline {
   kind: string;
@@ -118,7 +113,9 @@ describe("validateDataset reports broken copies with the offending field named",
     const j = c.deadlines.length - 1;
     const problems = validateDataset(ds);
     expect(problems).toContainEqual(
-      expect.stringMatching(new RegExp(`^conferences\\[${i}\\] .*\\.deadlines\\[${j}\\]\\.kind: duplicate deadline kind "paper"`)),
+      expect.stringMatching(
+        new RegExp(`^conferences\\[${i}\\] .*\\.deadlines\\[${j}\\]\\.kind: duplicate deadline kind "paper"`),
+      ),
     );
   });
 
@@ -130,7 +127,9 @@ describe("validateDataset reports broken copies with the offending field named",
     const problems = validateDataset(ds);
     expect(problems).toContainEqual(
       expect.stringMatching(
-        new RegExp(`^conferences\\[${i}\\] .*\\.deadlines\\[${j}\\]\\.due_at: offset -08:00 does not match timezone "AoE" \\(expected -12:00\\)`),
+        new RegExp(
+          `^conferences\\[${i}\\] .*\\.deadlines\\[${j}\\]\\.due_at: offset -08:00 does not match timezone "AoE" \\(expected -12:00\\)`,
+        ),
       ),
     );
   });

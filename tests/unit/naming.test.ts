@@ -59,7 +59,14 @@ describe("infra naming helpers", () => {
 
   it("preloads pgAdmin with a server whose password is in a passfile, not in servers.json", () => {
     const json = JSON.parse(
-      pgadminServersJson({ name: "ConfRadar (dev)", host: "postgres", port: 5432, database: "confradar", username: "m", passFile: "/pgpass" }),
+      pgadminServersJson({
+        name: "ConfRadar (dev)",
+        host: "postgres",
+        port: 5432,
+        database: "confradar",
+        username: "m",
+        passFile: "/pgpass",
+      }),
     );
     expect(json.Servers["1"]).toMatchObject({ Host: "postgres", PassFile: "/pgpass", Username: "m" });
     expect(JSON.stringify(json)).not.toMatch(/Password"/);

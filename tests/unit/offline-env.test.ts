@@ -1,14 +1,24 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { buildOfflineEnv, cliInstallRoot, defaultBackendUrl, fileBackendDir, OFFLINE_SWITCHES } from "../../scripts/pulumi/offline-env.js";
+import {
+  buildOfflineEnv,
+  cliInstallRoot,
+  defaultBackendUrl,
+  fileBackendDir,
+  OFFLINE_SWITCHES,
+} from "../../scripts/pulumi/offline-env.js";
 import { missingPluginHint } from "../../scripts/pulumi/pulumi.js";
 
 const root = "/srv/confradar";
 
 describe("buildOfflineEnv", () => {
   it("forces the no-download switches on, even when the caller's environment turns them off", () => {
-    const env = buildOfflineEnv({ PULUMI_SKIP_UPDATE_CHECK: "false", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "0" }, {}, root);
+    const env = buildOfflineEnv(
+      { PULUMI_SKIP_UPDATE_CHECK: "false", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "0" },
+      {},
+      root,
+    );
     expect(env.PULUMI_SKIP_UPDATE_CHECK).toBe("true");
     expect(env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION).toBe("true");
     expect(env.PULUMI_DISABLE_REGISTRY_RESOLVE).toBe("true");
@@ -29,7 +39,11 @@ describe("buildOfflineEnv", () => {
   });
 
   it("applies overrides last, and an undefined override removes the variable", () => {
-    const env = buildOfflineEnv({ PULUMI_CONFIG_PASSPHRASE: "old", KEEP: "1" }, { PULUMI_CONFIG_PASSPHRASE: "new", KEEP: undefined }, root);
+    const env = buildOfflineEnv(
+      { PULUMI_CONFIG_PASSPHRASE: "old", KEEP: "1" },
+      { PULUMI_CONFIG_PASSPHRASE: "new", KEEP: undefined },
+      root,
+    );
     expect(env.PULUMI_CONFIG_PASSPHRASE).toBe("new");
     expect("KEEP" in env).toBe(false);
   });
@@ -57,7 +71,9 @@ describe("cliInstallRoot", () => {
 
 describe("missingPluginHint", () => {
   it("names the missing plugin and the install script", () => {
-    const hint = missingPluginHint("error: no resource plugin 'pulumi-resource-docker' found in the workspace at version v5.2.0 or on your $PATH");
+    const hint = missingPluginHint(
+      "error: no resource plugin 'pulumi-resource-docker' found in the workspace at version v5.2.0 or on your $PATH",
+    );
     expect(hint).toContain("docker v5.2.0");
     expect(hint).toContain("scripts/toolchain/install");
   });

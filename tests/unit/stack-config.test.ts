@@ -5,9 +5,11 @@ import { parse } from "yaml";
 import { configKeys, configShape, majorFromImageTag, parseStackConfig, StackConfigError } from "../../infra/config.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const projectConfig = (parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
-  config: Record<string, { type: string; description: string; default: unknown }>;
-}).config;
+const projectConfig = (
+  parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+    config: Record<string, { type: string; description: string; default: unknown }>;
+  }
+).config;
 
 function problemsOf(raw: Record<string, string>): string[] {
   try {
@@ -57,14 +59,20 @@ describe("stack config", () => {
     [{ retainVolume: "yes" }, 'confradar:retainVolume = "yes" must be true or false'],
     [{ postgresImage: "not an image!" }, 'confradar:postgresImage = "not an image!" must be an image reference'],
     [{ postgresMajorVersion: "12" }, 'confradar:postgresMajorVersion = "12" must be at least 13'],
-    [{ postgresImage: "postgres:17-alpine" }, "confradar:postgresMajorVersion = (unset) must match the major version in postgresImage (postgres:17-alpine is 17)"],
+    [
+      { postgresImage: "postgres:17-alpine" },
+      "confradar:postgresMajorVersion = (unset) must match the major version in postgresImage (postgres:17-alpine is 17)",
+    ],
     [{ databaseName: "Bad-Name" }, 'confradar:databaseName = "Bad-Name" must be a lower-case SQL identifier'],
     [{ pgadminEmail: "admin" }, 'confradar:pgadminEmail = "admin" must be an e-mail address'],
     [{ appPort: "5000", pgadminPort: "5000" }, 'confradar:pgadminPort = "5000" must differ from appPort (both are 5000)'],
     [{ postgresPrt: "5432" }, "confradar:postgresPrt: unknown key; known keys are postgresImage"],
   ])("rejects %j, naming the key, the value and what is allowed", (raw, expected) => {
     const problems = problemsOf(raw as Record<string, string>);
-    expect(problems.some((p) => p.startsWith(expected)), problems.join("\n")).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith(expected)),
+      problems.join("\n"),
+    ).toBe(true);
   });
 
   it("reports every bad key at once and says how to fix it", () => {

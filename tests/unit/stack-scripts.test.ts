@@ -43,13 +43,22 @@ describe("provider plugins", () => {
       { name: "random", kind: "resource", version: "4.21.1" },
       { name: "nodejs", kind: "language", version: "3.259.0" },
     ];
-    expect(missingPlugins({ docker: "5.2.0", random: "4.21.2", postgresql: "3.18.1" }, installed)).toEqual(["random 4.21.2", "postgresql 3.18.1"]);
+    expect(missingPlugins({ docker: "5.2.0", random: "4.21.2", postgresql: "3.18.1" }, installed)).toEqual([
+      "random 4.21.2",
+      "postgresql 3.18.1",
+    ]);
   });
 });
 
 describe("toShellExports", () => {
   it("prints quoted export lines and skips absent outputs", () => {
-    const text = toShellExports({ appUrl: "http://127.0.0.1:3080/", postgresPort: 55432, appliedMigrations: ["a", "b"], pgadminUrl: null, odd: "it's" });
+    const text = toShellExports({
+      appUrl: "http://127.0.0.1:3080/",
+      postgresPort: 55432,
+      appliedMigrations: ["a", "b"],
+      pgadminUrl: null,
+      odd: "it's",
+    });
     expect(text.split("\n")).toEqual([
       "export CONFRADAR_APP_URL='http://127.0.0.1:3080/'",
       "export CONFRADAR_POSTGRES_PORT='55432'",

@@ -12,7 +12,9 @@ describe("testDatabaseKind", () => {
   });
 
   it("in CI, fails loudly unless the embedded pass is named, saying how to fix it", () => {
-    expect(() => testDatabaseKind({ CI: "true" })).toThrow(/TEST_DATABASE_URL is not set.*start-postgres.*CONFRADAR_TEST_STORE=pglite/);
+    expect(() => testDatabaseKind({ CI: "true" })).toThrow(
+      /TEST_DATABASE_URL is not set.*start-postgres.*CONFRADAR_TEST_STORE=pglite/,
+    );
     expect(testDatabaseKind({ CI: "true", CONFRADAR_TEST_STORE: "pglite" })).toBe("pglite");
   });
 });

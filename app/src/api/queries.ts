@@ -169,7 +169,12 @@ export function buildUpdate(
 }
 
 /** "INSERT INTO table (a, b) VALUES ($1, $2) RETURNING id" from the fields present in `input`. */
-export function buildInsert(table: string, columns: Record<string, string>, input: Record<string, unknown>, extra: Record<string, unknown> = {}): SqlQuery {
+export function buildInsert(
+  table: string,
+  columns: Record<string, string>,
+  input: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): SqlQuery {
   const cols: string[] = [];
   const values: unknown[] = [];
   for (const [column, value] of Object.entries(extra)) {

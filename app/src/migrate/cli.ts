@@ -69,7 +69,11 @@ export async function main(
           lockTimeoutMs: envMs(env, "MIGRATE_LOCK_TIMEOUT_MS"),
           statementTimeoutMs: envMs(env, "MIGRATE_STATEMENT_TIMEOUT_MS"),
         });
-        err(ran.length === 0 ? "nothing to do\n" : `${command === "up" ? "applied" : "reverted"} ${ran.length}: ${ran.join(", ")}\n`);
+        err(
+          ran.length === 0
+            ? "nothing to do\n"
+            : `${command === "up" ? "applied" : "reverted"} ${ran.length}: ${ran.join(", ")}\n`,
+        );
         return 0;
       }
       case "status": {

@@ -4,9 +4,7 @@ import { fileURLToPath } from "node:url";
 
 /** Where a DATABASE_URL points: a PostgreSQL server, or an embedded PGlite (on disk or in memory). */
 export type DatabaseTarget =
-  | { kind: "postgres"; url: string }
-  | { kind: "pglite"; dataDir: string }
-  | { kind: "pglite"; dataDir: null };
+  { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string } | { kind: "pglite"; dataDir: null };
 
 /** The repository root: the nearest folder above this module that holds a package.json. */
 export function findRepoRoot(start: string = dirname(fileURLToPath(import.meta.url))): string {
@@ -29,10 +27,7 @@ export function defaultPgliteDir(repoRoot: string = findRepoRoot()): string {
  * `pglite://PATH` -> that folder (relative paths from `cwd`, `pglite:///abs/dir` for absolute ones);
  * `postgres://` or `postgresql://` -> a server, passed through unchanged.
  */
-export function parseDatabaseUrl(
-  url: string | undefined,
-  opts: { cwd?: string; repoRoot?: string } = {},
-): DatabaseTarget {
+export function parseDatabaseUrl(url: string | undefined, opts: { cwd?: string; repoRoot?: string } = {}): DatabaseTarget {
   const value = url?.trim() ?? "";
   if (value === "") return { kind: "pglite", dataDir: defaultPgliteDir(opts.repoRoot) };
   if (/^postgres(ql)?:\/\//i.test(value)) return { kind: "postgres", url: value };
@@ -42,9 +37,7 @@ export function parseDatabaseUrl(
   if (value.startsWith("pglite://")) {
     const path = decodeURIComponent(value.slice("pglite://".length));
     if (path === "") {
-      throw new Error(
-        "DATABASE_URL 'pglite://' names no folder: use pglite://PATH, pglite:///absolute/path or pglite:memory",
-      );
+      throw new Error("DATABASE_URL 'pglite://' names no folder: use pglite://PATH, pglite:///absolute/path or pglite:memory");
     }
     return { kind: "pglite", dataDir: isAbsolute(path) ? path : resolve(opts.cwd ?? process.cwd(), path) };
   }

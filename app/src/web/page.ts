@@ -71,9 +71,7 @@ const KIND_LABEL: Record<string, string> = {
 };
 const FORMAT_LABEL: Record<string, string> = { in_person: "in person", online: "online", hybrid: "hybrid" };
 
-const ESTIMATED = raw(
-  `<span class="est" title="Estimated: not announced yet; inferred from earlier editions">estimated</span>`,
-);
+const ESTIMATED = raw(`<span class="est" title="Estimated: not announced yet; inferred from earlier editions">estimated</span>`);
 
 const CSS = `
 :root { color-scheme: light dark; --muted: #667; --line: #ccd3; --urgent: #c0392b; --soon: #d68910; --ok: #1e8449; }
@@ -127,7 +125,8 @@ function upcomingSection(d: PageData): SafeHtml {
 
 function filterForm(d: PageData): SafeHtml {
   const options = d.topics.map(
-    (t) => html`<option value="${t.slug}"${d.filters.topic === t.slug ? raw(" selected") : ""}>${t.name} (${t.conference_count})</option>`,
+    (t) =>
+      html`<option value="${t.slug}"${d.filters.topic === t.slug ? raw(" selected") : ""}>${t.name} (${t.conference_count})</option>`,
   );
   return html`<form method="get" action="/">
     <input type="search" name="q" placeholder="Search name or acronym" value="${d.filters.q ?? ""}" aria-label="Search">
@@ -197,7 +196,9 @@ export function renderPage(d: PageData): string {
 <body>
 <header><h1>ConfRadar</h1>
 <p>${d.conferencesAll} conference${d.conferencesAll === 1 ? "" : "s"} tracked · ${d.upcoming.length} deadline${d.upcoming.length === 1 ? "" : "s"} in the next ${d.upcomingDays} days${
-    lastRun ? html` · last import ${formatUtc(lastRun.started_at)}: <span class="status-${lastRun.status}">${lastRun.status}</span>` : ""
+    lastRun
+      ? html` · last import ${formatUtc(lastRun.started_at)}: <span class="status-${lastRun.status}">${lastRun.status}</span>`
+      : ""
   }</p></header>
 ${d.notice ? html`<p class="notice">${d.notice}</p>` : ""}
 <main>

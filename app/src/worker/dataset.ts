@@ -48,7 +48,8 @@ export const datasetSchema = z
   .superRefine((d, ctx) => {
     const topicSlugs = new Set<string>();
     d.topics.forEach((t, i) => {
-      if (topicSlugs.has(t.slug)) ctx.addIssue({ code: "custom", path: ["topics", i, "slug"], message: `duplicate topic slug "${t.slug}"` });
+      if (topicSlugs.has(t.slug))
+        ctx.addIssue({ code: "custom", path: ["topics", i, "slug"], message: `duplicate topic slug "${t.slug}"` });
       topicSlugs.add(t.slug);
     });
     const editions = new Map<string, number>();
@@ -77,7 +78,11 @@ export const datasetSchema = z
       const kinds = new Set<string>();
       c.deadlines.forEach((dl, j) => {
         if (kinds.has(dl.kind)) {
-          ctx.addIssue({ code: "custom", path: ["conferences", i, "deadlines", j, "kind"], message: `duplicate ${dl.kind} deadline` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["conferences", i, "deadlines", j, "kind"],
+            message: `duplicate ${dl.kind} deadline`,
+          });
         }
         kinds.add(dl.kind);
       });
@@ -96,9 +101,7 @@ export class DatasetError extends Error {
 
 /** "conferences[3].deadlines[0].due_at" */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
-    .join("");
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }
 
 const MAX_LISTED_ISSUES = 20;

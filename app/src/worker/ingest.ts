@@ -149,7 +149,8 @@ export async function upsertDataset(client: pg.ClientBase, dataset: Dataset): Pr
   for (const url of new Set(dataset.conferences.map((c) => c.source.url))) {
     const { rows } = await client.query<Upserted>(UPSERT_SOURCE, [datasetName, version, url]);
     tally(counts.sources, rows[0]);
-    const id = rows[0]?.id ??
+    const id =
+      rows[0]?.id ??
       (await client.query<{ id: number }>("SELECT id FROM sources WHERE dataset_name = $1 AND url = $2", [datasetName, url]))
         .rows[0]!.id;
     sourceIds.set(url, Number(id));
@@ -172,8 +173,12 @@ export async function upsertDataset(client: pg.ClientBase, dataset: Dataset): Pr
     tally(counts.conferences, rows[0]);
     const conferenceId = Number(
       rows[0]?.id ??
-        (await client.query<{ id: number }>("SELECT id FROM conferences WHERE acronym = $1 AND edition_year = $2", [c.acronym, c.year]))
-          .rows[0]!.id,
+        (
+          await client.query<{ id: number }>("SELECT id FROM conferences WHERE acronym = $1 AND edition_year = $2", [
+            c.acronym,
+            c.year,
+          ])
+        ).rows[0]!.id,
     );
     for (const d of c.deadlines) {
       const r = await client.query<Upserted>(UPSERT_DEADLINE, [conferenceId, d.kind, d.due_at, d.timezone, d.estimated, d.note]);

@@ -62,7 +62,10 @@ export function startWorker(opts: WorkerOptions): Worker {
 
   void beat();
   if (opts.intervalSeconds > 0) {
-    logger.info({ intervalSeconds: opts.intervalSeconds, dataset: opts.datasetPath }, "worker started: ingest now and on schedule");
+    logger.info(
+      { intervalSeconds: opts.intervalSeconds, dataset: opts.datasetPath },
+      "worker started: ingest now and on schedule",
+    );
     current = runOnce();
     void current.then(scheduleNext);
   } else {

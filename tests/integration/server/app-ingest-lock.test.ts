@@ -33,7 +33,9 @@ describe("the ingest lock on a PostgreSQL server", () => {
   });
 
   it("releases the lock when the run ends, even when it failed", async () => {
-    expect((await runIngest({ db: t.db, logger: silentLogger, datasetPath: "/nonexistent.json", trigger: "manual" })).status).toBe("failed");
+    expect(
+      (await runIngest({ db: t.db, logger: silentLogger, datasetPath: "/nonexistent.json", trigger: "manual" })).status,
+    ).toBe("failed");
     const probe = new pg.Client({ connectionString: t.db.connectionString });
     await probe.connect();
     try {

@@ -8,12 +8,7 @@ import { rm } from "node:fs/promises";
 import pg from "pg";
 import { PG_MIGRATE_LOCK_ID } from "node-pg-migrate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  listMigrationNames,
-  MigrationError,
-  MigrationLockTimeoutError,
-  runMigrations,
-} from "../../../app/src/migrate/index.js";
+import { listMigrationNames, MigrationError, MigrationLockTimeoutError, runMigrations } from "../../../app/src/migrate/index.js";
 import { emptyDatabase, testDatabaseKind, type TestDatabase } from "../../helpers/database.js";
 import { migrationsCopy, rows, withClient } from "../migrations-support.js";
 
@@ -24,7 +19,9 @@ const tempDirs: string[] = [];
 
 beforeAll(async () => {
   if (testDatabaseKind() !== "postgres") {
-    throw new Error("tests/integration/server/ needs TEST_DATABASE_URL (run scripts/ci/start-postgres and export what it prints)");
+    throw new Error(
+      "tests/integration/server/ needs TEST_DATABASE_URL (run scripts/ci/start-postgres and export what it prints)",
+    );
   }
   db = await emptyDatabase();
   url = db.connectionString;
@@ -97,7 +94,9 @@ describe("migrations on a real server: locking and timeouts", () => {
       const started = Date.now();
       const error = await runMigrations({ databaseUrl: url, lockWaitTimeoutMs: 500 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationLockTimeoutError);
-      expect((error as Error).message).toMatch(/Timed out after 500 ms waiting for the migration lock.*another migration is running/);
+      expect((error as Error).message).toMatch(
+        /Timed out after 500 ms waiting for the migration lock.*another migration is running/,
+      );
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       await holder.release();
@@ -121,7 +120,8 @@ describe("migrations on a real server: locking and timeouts", () => {
   it("bounds a DDL statement's wait for a table lock with lock_timeout, naming the migration", async () => {
     const name = "20991231000000000_add-column";
     const dir = await migrationsCopy({
-      [`${name}.ts`]: 'export async function up(pgm) { pgm.addColumn("conferences", { notes: "text" }); }\nexport async function down(pgm) { pgm.dropColumn("conferences", "notes"); }\n',
+      [`${name}.ts`]:
+        'export async function up(pgm) { pgm.addColumn("conferences", { notes: "text" }); }\nexport async function down(pgm) { pgm.dropColumn("conferences", "notes"); }\n',
     });
     tempDirs.push(dir);
     await withClient(url, async (reader) => {
@@ -135,7 +135,9 @@ describe("migrations on a real server: locking and timeouts", () => {
       expect((error as Error).cause).toMatchObject({ code: "55P03" });
       expect(Date.now() - started).toBeLessThan(10_000);
     });
-    expect(await rows(url, "SELECT 1 FROM information_schema.columns WHERE table_name = 'conferences' AND column_name = 'notes'")).toEqual([]);
+    expect(
+      await rows(url, "SELECT 1 FROM information_schema.columns WHERE table_name = 'conferences' AND column_name = 'notes'"),
+    ).toEqual([]);
     // With the reader gone the same migration applies, and is reverted to leave the schema as it was.
     expect((await runMigrations({ databaseUrl: url, migrationsDir: dir })).ran).toEqual([name]);
     expect((await runMigrations({ databaseUrl: url, migrationsDir: dir, direction: "down" })).ran).toEqual([name]);

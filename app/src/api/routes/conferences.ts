@@ -44,10 +44,9 @@ async function loadConference(client: Queryable, id: number, now: Date): Promise
 /** Replaces the conference's topics with `slugs`; an unknown slug is a 400 naming it. */
 async function setTopics(client: pg.ClientBase, conferenceId: number, slugs: string[]): Promise<void> {
   const unique = [...new Set(slugs)];
-  const { rows } = await client.query<{ id: number; slug: string }>(
-    "SELECT id, slug FROM topics WHERE slug = ANY($1::text[])",
-    [unique],
-  );
+  const { rows } = await client.query<{ id: number; slug: string }>("SELECT id, slug FROM topics WHERE slug = ANY($1::text[])", [
+    unique,
+  ]);
   const known = new Set(rows.map((r) => r.slug));
   const unknown = unique.filter((s) => !known.has(s));
   if (unknown.length > 0) {
@@ -59,10 +58,10 @@ async function setTopics(client: pg.ClientBase, conferenceId: number, slugs: str
   }
   await client.query("DELETE FROM conference_topics WHERE conference_id = $1", [conferenceId]);
   if (rows.length > 0) {
-    await client.query(
-      `INSERT INTO conference_topics (conference_id, topic_id) SELECT $1, unnest($2::bigint[])`,
-      [conferenceId, rows.map((r) => r.id)],
-    );
+    await client.query(`INSERT INTO conference_topics (conference_id, topic_id) SELECT $1, unnest($2::bigint[])`, [
+      conferenceId,
+      rows.map((r) => r.id),
+    ]);
   }
 }
 
@@ -81,7 +80,10 @@ export function conferenceRoutes(app: FastifyInstance, { db, now }: RouteDeps): 
   app.get("/api/conferences", async (req) => {
     const query = parseInput(conferenceListQuery, req.query, "query");
     const { page, count } = conferenceListQueries(query, now());
-    const [items, total] = await Promise.all([db.query<Row>(page.text, page.values), db.query<{ total: number }>(count.text, count.values)]);
+    const [items, total] = await Promise.all([
+      db.query<Row>(page.text, page.values),
+      db.query<{ total: number }>(count.text, count.values),
+    ]);
     const totalCount = total.rows[0]?.total ?? 0;
     const nextOffset = query.offset + items.rows.length;
     return {
@@ -118,22 +120,21 @@ export function conferenceRoutes(app: FastifyInstance, { db, now }: RouteDeps): 
   app.patch("/api/conferences/:id", async (req) => {
     const { id } = parseInput(idParams, req.params, "path");
     const input = parseInput(conferencePatch, req.body, "body");
-    return db
-      .transaction(async (client) => {
-        const { rows } = await client.query<{ acronym: string; year: number }>(
-          "SELECT acronym, edition_year AS year FROM conferences WHERE id = $1 FOR UPDATE",
-          [id],
-        );
-        if (!rows[0]) throw notFound(`conference ${id}`);
-        const update = buildUpdate("conferences", CONFERENCE_FIELD_COLUMNS, input, { sql: "id = $1", values: [id] });
-        if (update) {
-          await client.query(update.text, update.values).catch((err: unknown) =>
-            duplicateConference(err, input.acronym ?? rows[0]!.acronym, input.year ?? rows[0]!.year),
-          );
-        }
-        if (input.topics) await setTopics(client, id, input.topics);
-        return loadConference(client, id, now());
-      });
+    return db.transaction(async (client) => {
+      const { rows } = await client.query<{ acronym: string; year: number }>(
+        "SELECT acronym, edition_year AS year FROM conferences WHERE id = $1 FOR UPDATE",
+        [id],
+      );
+      if (!rows[0]) throw notFound(`conference ${id}`);
+      const update = buildUpdate("conferences", CONFERENCE_FIELD_COLUMNS, input, { sql: "id = $1", values: [id] });
+      if (update) {
+        await client
+          .query(update.text, update.values)
+          .catch((err: unknown) => duplicateConference(err, input.acronym ?? rows[0]!.acronym, input.year ?? rows[0]!.year));
+      }
+      if (input.topics) await setTopics(client, id, input.topics);
+      return loadConference(client, id, now());
+    });
   });
 
   app.delete("/api/conferences/:id", async (req, reply) => {
