@@ -18,6 +18,7 @@ import {
   requireImage,
   requireToolchain,
   sh,
+  startLocalPostgres,
   type ThrowawayProject,
   throwawayProject,
 } from "./pulumiProject.js";
@@ -26,24 +27,6 @@ const runId = `${process.pid}-${Date.now().toString(36)}`;
 const label = "org.confradar.infra-steps-run";
 const program = path.join(repoRoot, "tests", "toolchain", "programs", "infraSteps.ts");
 const localMajor = Number(localImages.postgres.split(":").pop()!.match(/^\d+/)![0]);
-
-async function waitForServer(url: string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-    try {
-      await client.connect();
-      await client.query("SELECT 1");
-      return;
-    } catch (error) {
-      if (Date.now() > deadline)
-        throw new Error(`the test server at ${new URL(url).host} never answered: ${(error as Error).message}`);
-      await new Promise((r) => setTimeout(r, 500));
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
-}
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -84,22 +67,13 @@ describe("the migration step under the real engine", () => {
     requireImage(localImages.postgres);
     const port = await freeLoopbackPort();
     const password = randomBytes(12).toString("hex");
-    const started = sh("docker", [
-      "run",
-      "-d",
-      "--label",
-      `${label}=${runId}`,
-      "--name",
-      `confradar-steps-${runId}`,
-      "-e",
-      `POSTGRES_PASSWORD=${password}`,
-      "-p",
-      `127.0.0.1:${port}:5432`,
-      localImages.postgres,
-    ]);
-    if (started.status !== 0) throw new Error(`could not start the test server: ${started.stderr}`);
+    await startLocalPostgres({
+      image: localImages.postgres,
+      name: `confradar-steps-${runId}`,
+      label: `${label}=${runId}`,
+      runArgs: ["-e", `POSTGRES_PASSWORD=${password}`, "-p", `127.0.0.1:${port}:5432`],
+    });
     url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-    await waitForServer(url);
     migrationsDir = mkdtempSync(path.join(tmpdir(), "confradar-migrations-"));
     cpSync(path.join(repoRoot, "migrations"), migrationsDir, { recursive: true });
     project = await throwawayProject({
@@ -205,27 +179,12 @@ describe("the data-volume guard under the real engine", () => {
     requireImage(localImages.postgres);
     // A volume holding a cluster of the local image's major version.
     expect(sh("docker", ["volume", "create", "--label", `${label}=${runId}`, volume]).status).toBe(0);
-    const initName = `confradar-guard-init-${runId}`;
-    const started = sh("docker", [
-      "run",
-      "-d",
-      "--name",
-      initName,
-      "--label",
-      `${label}=${runId}`,
-      "-e",
-      "POSTGRES_PASSWORD=x",
-      "-v",
-      `${volume}:/var/lib/postgresql/data`,
-      localImages.postgres,
-    ]);
-    expect(started.status, started.stderr).toBe(0);
-    const deadline = Date.now() + 90_000;
-    while (sh("docker", ["exec", initName, "pg_isready", "-h", "127.0.0.1", "-q"]).status !== 0) {
-      if (Date.now() > deadline)
-        throw new Error(`the cluster in ${volume} was never ready: ${sh("docker", ["logs", initName]).stderr}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const initName = await startLocalPostgres({
+      image: localImages.postgres,
+      name: `confradar-guard-init-${runId}`,
+      label: `${label}=${runId}`,
+      runArgs: ["-e", "POSTGRES_PASSWORD=x", "-v", `${volume}:/var/lib/postgresql/data`],
+    });
     const version = sh("docker", ["exec", initName, "cat", "/var/lib/postgresql/data/PG_VERSION"]).stdout.trim();
     expect(version).toBe(String(localMajor));
     sh("docker", ["rm", "-f", initName]);

@@ -61,6 +61,36 @@ export function removeLabelled(label: string, value: string): void {
   }
 }
 
+/**
+ * Starts the local postgres image detached (labelled for clean-up) and waits until it answers over
+ * TCP inside the container, the readiness the infra's health check uses. Returns the container name.
+ */
+export async function startLocalPostgres(options: {
+  image: string;
+  name: string;
+  label: string;
+  runArgs: string[];
+}): Promise<string> {
+  const started = sh("docker", [
+    "run",
+    "-d",
+    "--name",
+    options.name,
+    "--label",
+    options.label,
+    ...options.runArgs,
+    options.image,
+  ]);
+  if (started.status !== 0) throw new Error(`could not start ${options.name}: ${started.stderr}`);
+  const deadline = Date.now() + 90_000;
+  while (sh("docker", ["exec", options.name, "pg_isready", "-h", "127.0.0.1", "-q"]).status !== 0) {
+    if (Date.now() > deadline)
+      throw new Error(`${options.name} never became ready: ${sh("docker", ["logs", options.name]).stderr}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return options.name;
+}
+
 export interface ThrowawayProject {
   /** The project's directory; its file backend is `state/` inside it. */
   dir: string;
