@@ -61,37 +61,26 @@ const conferenceFields = {
   topics: z.array(slug).max(20),
 };
 
-export const conferenceCreate = z
-  .strictObject({
-    acronym: conferenceFields.acronym,
-    name: conferenceFields.name,
-    year: conferenceFields.year,
-    website: conferenceFields.website.optional(),
-    city: conferenceFields.city.optional(),
-    country: conferenceFields.country.optional(),
-    format: conferenceFields.format.optional(),
-    start_date: conferenceFields.start_date.optional(),
-    end_date: conferenceFields.end_date.optional(),
-    dates_estimated: conferenceFields.dates_estimated.optional(),
-    topics: conferenceFields.topics.optional(),
-  })
-  .superRefine(endNotBeforeStart);
+// One shape for both: a PATCH may name any field a create may, and none other.
+const conferenceObject = z.strictObject({
+  acronym: conferenceFields.acronym,
+  name: conferenceFields.name,
+  year: conferenceFields.year,
+  website: conferenceFields.website.optional(),
+  city: conferenceFields.city.optional(),
+  country: conferenceFields.country.optional(),
+  format: conferenceFields.format.optional(),
+  start_date: conferenceFields.start_date.optional(),
+  end_date: conferenceFields.end_date.optional(),
+  dates_estimated: conferenceFields.dates_estimated.optional(),
+  topics: conferenceFields.topics.optional(),
+});
+
+export const conferenceCreate = conferenceObject.superRefine(endNotBeforeStart);
 export type ConferenceCreate = z.output<typeof conferenceCreate>;
 
-export const conferencePatch = z
-  .strictObject({
-    acronym: conferenceFields.acronym.optional(),
-    name: conferenceFields.name.optional(),
-    year: conferenceFields.year.optional(),
-    website: conferenceFields.website.optional(),
-    city: conferenceFields.city.optional(),
-    country: conferenceFields.country.optional(),
-    format: conferenceFields.format.optional(),
-    start_date: conferenceFields.start_date.optional(),
-    end_date: conferenceFields.end_date.optional(),
-    dates_estimated: conferenceFields.dates_estimated.optional(),
-    topics: conferenceFields.topics.optional(),
-  })
+export const conferencePatch = conferenceObject
+  .partial()
   .refine((v) => Object.keys(v).length > 0, { error: "must contain at least one field to change" })
   .superRefine(endNotBeforeStart);
 export type ConferencePatch = z.output<typeof conferencePatch>;
