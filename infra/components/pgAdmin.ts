@@ -6,7 +6,10 @@ import {
   healthcheck,
   type HealthTimings,
   loopbackPort,
+  pgadminEnv,
+  pgadminHealthTest,
   pgadminServersJson,
+  pgadminStartScript,
   pgpassLine,
   stackLabels,
   toDockerLabels,
@@ -33,15 +36,16 @@ export interface PgAdminArgs {
   readonly waitTimeoutSeconds: number;
 }
 
-const LISTEN_PORT = 5050;
-const SEED_DIR = "/confradar-seed";
+export const PGADMIN_LISTEN_PORT = 5050;
+/** Where the container receives servers.json and the passfile (uploaded before it starts). */
+export const PGADMIN_SEED_DIR = "/confradar-seed";
 
 /**
  * pgAdmin with a generated login and the stack's server preloaded. The server list is replaced on
  * every start (PGADMIN_REPLACE_SERVERS_ON_STARTUP), so repeated `up`s never duplicate it
  * (pgadmin4#7811). Its password travels in a passfile, never in servers.json (pgadmin4#8663); in
  * server mode pgAdmin reads PassFile inside the user's storage folder, with mode 0600, so a small
- * wrapper puts it there before the image's own entrypoint runs.
+ * start script (pgadminStartScript) puts it there before the image's own entrypoint runs.
  */
 export class PgAdmin extends pulumi.ComponentResource {
   public readonly container: docker.Container;
@@ -55,8 +59,6 @@ export class PgAdmin extends pulumi.ComponentResource {
     this.password = pulumi.secret(login.result);
     this.email = args.email;
 
-    // pgAdmin names a user's storage folder after the e-mail with '@' replaced by '_'.
-    const storageDir = `/var/lib/pgadmin/storage/${args.email.replace("@", "_")}`;
     const serversJson = pulumi.all([args.server.port, args.server.database]).apply(([port, database]) =>
       pgadminServersJson({
         name: `ConfRadar (${args.stack})`,
@@ -70,43 +72,26 @@ export class PgAdmin extends pulumi.ComponentResource {
     const pgpass = pulumi
       .all([args.server.host, args.server.port, args.server.database, args.server.password])
       .apply(([host, port, database, password]) => pgpassLine({ host, port, database, user: args.server.username, password }));
-    const wrapper = [
-      "set -e",
-      `mkdir -p '${storageDir}'`,
-      `cp ${SEED_DIR}/pgpass '${storageDir}/pgpass'`,
-      `chmod 600 '${storageDir}/pgpass'`,
-      "exec /entrypoint.sh",
-    ].join("\n");
 
     this.container = new docker.Container(
       `${name}-container`,
       {
         name: dockerName(args.stack, "pgadmin"),
         image: args.image,
-        entrypoints: ["/bin/sh", "-c", wrapper],
+        entrypoints: ["/bin/sh", "-c", pgadminStartScript(args.email, PGADMIN_SEED_DIR)],
         envs: pulumi.secret(
-          login.result.apply((password) => [
-            `PGADMIN_DEFAULT_EMAIL=${args.email}`,
-            `PGADMIN_DEFAULT_PASSWORD=${password}`,
-            `PGADMIN_LISTEN_PORT=${LISTEN_PORT}`,
-            `PGADMIN_SERVER_JSON_FILE=${SEED_DIR}/servers.json`,
-            "PGADMIN_REPLACE_SERVERS_ON_STARTUP=True",
-            "PGADMIN_CONFIG_UPGRADE_CHECK_ENABLED=False",
-          ]),
+          login.result.apply((password) => pgadminEnv(args.email, password, PGADMIN_LISTEN_PORT, PGADMIN_SEED_DIR)),
         ),
         uploads: [
-          { file: `${SEED_DIR}/servers.json`, content: serversJson },
-          { file: `${SEED_DIR}/pgpass`, content: pulumi.secret(pgpass) },
+          { file: `${PGADMIN_SEED_DIR}/servers.json`, content: serversJson },
+          { file: `${PGADMIN_SEED_DIR}/pgpass`, content: pulumi.secret(pgpass) },
         ],
-        ports: [loopbackPort(LISTEN_PORT, args.hostPort)],
+        ports: [loopbackPort(PGADMIN_LISTEN_PORT, args.hostPort)],
         networksAdvanced: [{ name: args.networkName }],
-        healthcheck: healthcheck(
-          [
-            "CMD-SHELL",
-            `wget -q -O /dev/null http://127.0.0.1:${LISTEN_PORT}/misc/ping || python3 -c "import urllib.request;urllib.request.urlopen('http://127.0.0.1:${LISTEN_PORT}/misc/ping')"`,
-          ],
-          { ...args.health, startPeriodSeconds: Math.max(args.health.startPeriodSeconds, 30) },
-        ),
+        healthcheck: healthcheck(pgadminHealthTest(PGADMIN_LISTEN_PORT), {
+          ...args.health,
+          startPeriodSeconds: Math.max(args.health.startPeriodSeconds, 30),
+        }),
         wait: true,
         waitTimeout: args.waitTimeoutSeconds,
         restart: "unless-stopped",
@@ -115,7 +100,7 @@ export class PgAdmin extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs", "uploads"] },
     );
 
-    this.url = this.container.ports.apply((ports) => `http://127.0.0.1:${ports?.[0]?.external ?? LISTEN_PORT}/`);
+    this.url = this.container.ports.apply((ports) => `http://127.0.0.1:${ports?.[0]?.external ?? PGADMIN_LISTEN_PORT}/`);
     this.registerOutputs({ url: this.url });
   }
 }
