@@ -66,6 +66,14 @@ export function postgresHealthTest(user: string, database: string): string[] {
   return ["CMD-SHELL", `pg_isready -h 127.0.0.1 -p 5432 -U ${user} -d ${database} -q`];
 }
 
+/**
+ * The server's command line. client_connection_check_interval (PostgreSQL 14+) ends sessions whose
+ * client died, so a killed migrator does not keep the advisory lock until its statement ends.
+ */
+export function postgresCommand(): string[] {
+  return ["postgres", "-c", "client_connection_check_interval=250ms"];
+}
+
 export interface ConnectionFacts {
   user: string;
   password: string;

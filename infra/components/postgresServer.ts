@@ -6,6 +6,7 @@ import {
   healthcheck,
   type HealthTimings,
   loopbackPort,
+  postgresCommand,
   postgresDataMountPath,
   postgresHealthTest,
   stackLabels,
@@ -87,8 +88,7 @@ export class PostgresServer extends pulumi.ComponentResource {
         name: containerName,
         image: image.imageId,
         envs: [pulumi.interpolate`POSTGRES_PASSWORD=${args.superuserPassword}`, `POSTGRES_USER=${SUPERUSER}`],
-        // Evicts sessions whose client died, so a killed migrator does not keep the advisory lock.
-        command: ["postgres", "-c", "client_connection_check_interval=250ms"],
+        command: postgresCommand(),
         mounts: [{ type: "volume", source: this.volume.name, target: postgresDataMountPath(args.majorVersion) }],
         ports: [loopbackPort(5432, args.hostPort)],
         networksAdvanced: [{ name: this.network.name, aliases: ["postgres"] }],
