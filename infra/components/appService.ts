@@ -57,17 +57,17 @@ export class AppService extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const env = pulumi
-      .output(args.databaseUrl)
-      .apply((url) => [
-        `DATABASE_URL=${url}`,
-        `PORT=${APP_PORT}`,
-        "HOST=0.0.0.0",
-        "LOG_LEVEL=info",
-        `PG_POOL_MAX=${args.poolMax}`,
-        `PG_IDLE_TIMEOUT_MS=${args.poolIdleTimeoutMs}`,
-        `INGEST_INTERVAL_SECONDS=${args.ingestIntervalSeconds}`,
-      ]);
+    const env = pulumi.output(args.databaseUrl).apply((url) => [
+      `DATABASE_URL=${url}`,
+      `PORT=${APP_PORT}`,
+      // The app listens on the container's own interfaces (Docker forwards the port to it and the
+      // worker's peers reach it on the network); the host side is published on 127.0.0.1 only.
+      "HOST=0.0.0.0",
+      "LOG_LEVEL=info",
+      `PG_POOL_MAX=${args.poolMax}`,
+      `PG_IDLE_TIMEOUT_MS=${args.poolIdleTimeoutMs}`,
+      `INGEST_INTERVAL_SECONDS=${args.ingestIntervalSeconds}`,
+    ]);
 
     const container = (role: "api" | "worker", ports: docker.types.input.ContainerPort[]) =>
       new docker.Container(
