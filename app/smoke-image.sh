@@ -20,7 +20,7 @@ PW=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 URL="postgres://postgres:$PW@$N-pg:5432/confradar"
 fail=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
-cleanup() { docker rm -f $N-api $N-worker $N-pg >/dev/null 2>&1; docker network rm $N >/dev/null 2>&1; }
+cleanup() { docker rm -f -v $N-api $N-worker $N-pg >/dev/null 2>&1; docker network rm $N >/dev/null 2>&1; }
 trap cleanup EXIT
 TMPDIR_PAGE=$(mktemp)
 health() { docker inspect -f '{{.State.Health.Status}}' "$1"; }

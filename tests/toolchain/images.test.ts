@@ -121,7 +121,7 @@ describe(`local postgres image (${localImages.postgres})`, () => {
     await until("the restarted server", 60, async () =>
       docker("logs", name).out.includes("skipping initialization") ? true : undefined,
     );
-    docker("rm", "-f", name);
+    docker("rm", "-f", "-v", name);
 
     docker(
       "run",

@@ -50,7 +50,7 @@ export async function freeLoopbackPort(): Promise<number> {
 /** Removes the containers, networks and volumes carrying LABEL=VALUE. */
 export function removeLabelled(label: string, value: string): void {
   for (const [list, rm] of [
-    ["ps -aq", "rm -f"],
+    ["ps -aq", "rm -f -v"], // -v: the anonymous volumes the images declare go too
     ["network ls -q", "network rm"],
     ["volume ls -q", "volume rm -f"],
   ] as const) {
