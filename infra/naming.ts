@@ -28,11 +28,6 @@ export function postgresDataMountPath(major: number): string {
   return major >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
 }
 
-/** Where PG_VERSION sits relative to the volume root, for the data-volume guard. */
-export function pgVersionFileInVolume(major: number): string {
-  return major >= 18 ? `${major}/docker/PG_VERSION` : "PG_VERSION";
-}
-
 export interface HealthTimings {
   intervalSeconds: number;
   timeoutSeconds: number;

@@ -78,7 +78,7 @@ export class PostgresServer extends pulumi.ComponentResource {
 
     const guard = new DataVolumeGuard(
       `${name}-volume-guard`,
-      { volumeName: this.volume.name, image: image.imageId, majorVersion: args.majorVersion, stack: args.stack },
+      { volumeName: this.volume.name, image: image.imageId, majorVersion: args.majorVersion },
       { parent: this },
     );
 

@@ -18,7 +18,6 @@ export interface DataVolumeGuardInputs {
   /** Image id (or reference) used to read the volume; it has `sh` and `cat`. */
   image: string;
   majorVersion: number;
-  stack: string;
 }
 
 export interface DataVolumeGuardOutputs extends DataVolumeGuardInputs {

@@ -93,7 +93,7 @@ export const migrationStepProvider: pulumi.dynamic.ResourceProvider<MigrationSte
       olds.migrationsHash !== news.migrationsHash ||
       olds.serverInstance !== news.serverInstance ||
       olds.databaseUrl !== news.databaseUrl;
-    return { changes: changed, deleteBeforeReplace: false };
+    return { changes: changed };
   },
 
   async create(inputs) {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { plain, type ProgramRun, resolveInput, runProgram } from "./harness.js";
+import { plain, type ProgramRun, runProgram } from "./harness.js";
 import { stackFileConfig } from "./stackFiles.js";
 
 let run: ProgramRun;
@@ -25,14 +25,14 @@ describe("the dev stack's resource graph", () => {
 
   it("names every Docker object after the stack", async () => {
     for (const type of ["docker:index/container:Container", "docker:index/network:Network", "docker:index/volume:Volume"]) {
-      for (const r of run.byType(type)) expect(await resolveInput(r.inputs.name)).toMatch(/^confradar-dev-/);
+      for (const r of run.byType(type)) expect(plain(r.inputs.name)).toMatch(/^confradar-dev-/);
     }
   });
 
   it("publishes every port on 127.0.0.1 only, at the configured host ports", async () => {
     const published: number[] = [];
     for (const container of run.byType("docker:index/container:Container")) {
-      const ports = ((await resolveInput(container.inputs.ports)) ?? []) as { ip?: string; external?: number }[];
+      const ports = (plain(container.inputs.ports) ?? []) as { ip?: string; external?: number }[];
       for (const port of ports) {
         expect(port.ip, `${container.name} publishes on ${port.ip}`).toBe("127.0.0.1");
         published.push(port.external ?? 0);
@@ -45,7 +45,7 @@ describe("the dev stack's resource graph", () => {
     const volume = run.one("docker:index/volume:Volume", "-data");
     expect(volume.opts.retainOnDelete).toBe(true);
     const postgres = run.one("docker:index/container:Container", "postgres-container");
-    const mounts = (await resolveInput(postgres.inputs.mounts)) as { target: string; type: string }[];
+    const mounts = plain(postgres.inputs.mounts) as { target: string; type: string }[];
     expect(mounts).toEqual([expect.objectContaining({ type: "volume", target: "/var/lib/postgresql/data" })]);
   });
 
@@ -55,7 +55,7 @@ describe("the dev stack's resource graph", () => {
     expect(postgres.inputs.stopSignal).toBe("SIGINT");
     expect(postgres.inputs.stopTimeout).toBeGreaterThanOrEqual(60);
     expect(postgres.opts.deleteBeforeReplace).toBe(true);
-    const health = (await resolveInput(postgres.inputs.healthcheck)) as { tests: string[] };
+    const health = plain(postgres.inputs.healthcheck) as { tests: string[] };
     expect(health.tests.join(" ")).toContain("-h 127.0.0.1");
   });
 

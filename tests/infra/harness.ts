@@ -30,8 +30,8 @@ export class ProgramError extends Error {
 
 /**
  * Runs infra/index.ts under Pulumi mocks with the given stack and config, and records every
- * resource with its inputs and options. The program is imported afresh each time (a query string
- * busts the module cache) because it reads config at import.
+ * resource with its inputs and options. Vitest gives each test file its own module graph, so one
+ * run per file sees the program read its config afresh.
  */
 export async function runProgram(stack: string, config: Record<string, string>): Promise<ProgramRun> {
   const resources: RecordedResource[] = [];
@@ -120,9 +120,4 @@ export function plain<T = any>(value: unknown): T {
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)])) as T;
   }
   return value as T;
-}
-
-/** Resolves a Pulumi input (plain, promise or output) for assertions. */
-export async function resolveInput<T>(value: pulumi.Input<T>): Promise<T> {
-  return await new Promise<T>((resolve) => pulumi.output(value).apply((v) => resolve(v as T)));
 }

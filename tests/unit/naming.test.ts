@@ -5,7 +5,6 @@ import {
   loopbackPort,
   pgadminServersJson,
   pgpassLine,
-  pgVersionFileInVolume,
   postgresDataMountPath,
   postgresHealthTest,
   postgresUrl,
@@ -30,8 +29,6 @@ describe("infra naming helpers", () => {
     expect(postgresDataMountPath(16)).toBe("/var/lib/postgresql/data");
     expect(postgresDataMountPath(17)).toBe("/var/lib/postgresql/data");
     expect(postgresDataMountPath(18)).toBe("/var/lib/postgresql");
-    expect(pgVersionFileInVolume(17)).toBe("PG_VERSION");
-    expect(pgVersionFileInVolume(18)).toBe("18/docker/PG_VERSION");
   });
 
   it("checks readiness over TCP, not the socket", () => {

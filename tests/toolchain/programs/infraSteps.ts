@@ -26,7 +26,6 @@ const guard =
         volumeName: config.require("volumeName"),
         image: config.require("image"),
         majorVersion: config.requireNumber("majorVersion"),
-        stack: pulumi.getStack(),
       })
     : undefined;
 
