@@ -1,0 +1,254 @@
+/**
+ * Pure mapping between the official Container inputs and the Docker Engine API: the create body,
+ * the outputs read back from an inspect, and the defaults the official provider records.
+ */
+import type * as docker from "@pulumi/docker";
+import type * as pulumi from "@pulumi/pulumi";
+import type { CheckFailure, PropertyRules } from "../core/resource.js";
+import { containsUnknown } from "../core/properties.js";
+import { labelsToMap, sortedLabels } from "./engine.js";
+
+export type ContainerInputs = pulumi.Unwrap<docker.ContainerArgs>;
+
+/**
+ * Implemented properties. As in the official provider, what Docker fixes at create time replaces
+ * the container; the restart policy is changed in place, must-run starts a stopped container, and
+ * the rest (waiting, grace on destroy, the health check) is recorded without touching Docker.
+ */
+export const CONTAINER_RULES: PropertyRules<ContainerInputs> = {
+  name: "replace",
+  image: "replace",
+  envs: "replace",
+  command: "replace",
+  entrypoints: "replace",
+  mounts: "replace",
+  ports: "replace",
+  networksAdvanced: "replace",
+  // Official: accepted in place and recorded, though Docker cannot change a running container's check.
+  healthcheck: "update",
+  labels: "replace",
+  uploads: "replace",
+  stopSignal: "replace",
+  stopTimeout: "replace",
+  user: "replace",
+  restart: "update",
+  wait: "update",
+  waitTimeout: "update",
+  destroyGraceSeconds: "update",
+  mustRun: "update",
+};
+
+/** Nested settings implemented, per list property; anything else is refused in check. */
+export const CONTAINER_NESTED_KEYS: Record<string, readonly string[]> = {
+  mounts: ["type", "source", "target", "readOnly"],
+  ports: ["internal", "external", "ip", "protocol"],
+  networksAdvanced: ["name", "aliases"],
+  healthcheck: ["tests", "interval", "timeout", "retries", "startPeriod"],
+  uploads: ["file", "content", "executable"],
+  labels: ["label", "value"],
+};
+
+export const RESTART_POLICIES = ["no", "on-failure", "always", "unless-stopped"] as const;
+
+export function containerDefaults(inputs: ContainerInputs): ContainerInputs {
+  return {
+    ...inputs,
+    restart: inputs.restart ?? "no",
+    wait: inputs.wait ?? false,
+    waitTimeout: inputs.waitTimeout ?? 60,
+    mustRun: inputs.mustRun ?? true,
+    labels: sortedLabels(inputs.labels),
+    ports: inputs.ports?.map((port) => ({ ...port, ip: port.ip ?? "0.0.0.0", protocol: port.protocol ?? "tcp" })),
+  };
+}
+
+export function validateContainer(inputs: ContainerInputs): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  for (const [property, keys] of Object.entries(CONTAINER_NESTED_KEYS)) {
+    const value = (inputs as Record<string, unknown>)[property];
+    if (value === undefined || containsUnknown(value)) continue;
+    const items = Array.isArray(value) ? value : [value];
+    for (const item of items) {
+      for (const key of Object.keys((item ?? {}) as object)) {
+        if (!keys.includes(key))
+          failures.push({
+            property: `${property}.${key}`,
+            reason: `${property}.${key} is not implemented by ConfRadar's offline docker plugin: remove it, or install the official docker plugin`,
+          });
+      }
+    }
+  }
+  for (const mount of inputs.mounts ?? [])
+    if (mount.type !== "volume" && mount.type !== "bind" && !containsUnknown(mount.type))
+      failures.push({
+        property: "mounts.type",
+        reason: `mount type "${mount.type}" is not implemented offline: use volume or bind`,
+      });
+  if (
+    inputs.restart !== undefined &&
+    !containsUnknown(inputs.restart) &&
+    !(RESTART_POLICIES as readonly string[]).includes(inputs.restart)
+  )
+    failures.push({
+      property: "restart",
+      reason: `restart must be one of ${RESTART_POLICIES.join(", ")} (got "${inputs.restart}")`,
+    });
+  for (const key of ["interval", "timeout", "startPeriod"] as const) {
+    const value = inputs.healthcheck?.[key];
+    if (typeof value === "string" && !containsUnknown(value) && parseDuration(value) === undefined)
+      failures.push({ property: `healthcheck.${key}`, reason: `"${value}" is not a duration such as 2s, 500ms or 1m30s` });
+  }
+  return failures;
+}
+
+/** A Go duration ("1m30s", "500ms", "2s") in nanoseconds, as the Engine API wants it. */
+export function parseDuration(text: string): number | undefined {
+  if (text === "0") return 0;
+  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) return undefined;
+  return Math.round(parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit!]!, 0));
+}
+
+export interface CreateBody {
+  name: string;
+  Image: string;
+  Env?: string[];
+  Cmd?: string[];
+  Entrypoint?: string[];
+  User?: string;
+  Labels: Record<string, string>;
+  ExposedPorts: Record<string, object>;
+  Healthcheck?: { Test: string[]; Interval: number; Timeout: number; Retries: number; StartPeriod: number };
+  StopSignal?: string;
+  StopTimeout?: number;
+  HostConfig: {
+    Mounts: { Type: "volume" | "bind"; Source: string; Target: string; ReadOnly: boolean }[];
+    PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
+    RestartPolicy: { Name: string };
+    NetworkMode?: string;
+  };
+  NetworkingConfig?: { EndpointsConfig: Record<string, { Aliases?: string[] }> };
+}
+
+/** The Engine API's create body. Networks past the first are connected after create. */
+export function containerCreateBody(inputs: ContainerInputs): CreateBody {
+  const withDefaults = containerDefaults(inputs);
+  const ports = withDefaults.ports ?? [];
+  const firstNetwork = withDefaults.networksAdvanced?.[0];
+  const health = withDefaults.healthcheck;
+  return {
+    name: withDefaults.name ?? "",
+    Image: withDefaults.image,
+    ...(withDefaults.envs ? { Env: withDefaults.envs } : {}),
+    ...(withDefaults.command ? { Cmd: withDefaults.command } : {}),
+    ...(withDefaults.entrypoints ? { Entrypoint: withDefaults.entrypoints } : {}),
+    ...(withDefaults.user ? { User: withDefaults.user } : {}),
+    Labels: labelsToMap(withDefaults.labels),
+    ExposedPorts: Object.fromEntries(ports.map((p) => [`${p.internal}/${p.protocol}`, {}])),
+    ...(health
+      ? {
+          Healthcheck: {
+            Test: health.tests ?? [],
+            Interval: parseDuration(health.interval ?? "0s") ?? 0,
+            Timeout: parseDuration(health.timeout ?? "0s") ?? 0,
+            Retries: health.retries ?? 0,
+            StartPeriod: parseDuration(health.startPeriod ?? "0s") ?? 0,
+          },
+        }
+      : {}),
+    ...(withDefaults.stopSignal ? { StopSignal: withDefaults.stopSignal } : {}),
+    ...(withDefaults.stopTimeout !== undefined ? { StopTimeout: withDefaults.stopTimeout } : {}),
+    HostConfig: {
+      Mounts: (withDefaults.mounts ?? []).map((m) => ({
+        Type: m.type as "volume" | "bind",
+        Source: m.source ?? "",
+        Target: m.target,
+        ReadOnly: m.readOnly ?? false,
+      })),
+      PortBindings: Object.fromEntries(
+        ports.map((p) => [
+          `${p.internal}/${p.protocol}`,
+          [{ HostIp: p.ip ?? "0.0.0.0", HostPort: p.external ? String(p.external) : "" }],
+        ]),
+      ),
+      RestartPolicy: { Name: withDefaults.restart ?? "no" },
+      ...(firstNetwork ? { NetworkMode: firstNetwork.name } : {}),
+    },
+    ...(firstNetwork
+      ? {
+          NetworkingConfig: {
+            EndpointsConfig: { [firstNetwork.name]: firstNetwork.aliases ? { Aliases: firstNetwork.aliases } : {} },
+          },
+        }
+      : {}),
+  };
+}
+
+/** The parts of an inspect the outputs use. */
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  State: {
+    Running: boolean;
+    Status: string;
+    ExitCode: number;
+    Health?: { Status: string; Log?: { Output: string; ExitCode: number }[] };
+  };
+  Config: { Hostname: string; Labels?: Record<string, string> | null };
+  NetworkSettings: {
+    Ports?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+    Networks?: Record<
+      string,
+      { IPAddress: string; Gateway: string; MacAddress: string; GlobalIPv6Address: string; IPPrefixLen: number }
+    >;
+  };
+}
+
+export interface ContainerState {
+  ports?: { internal: number; external: number; ip: string; protocol: string }[];
+  networkDatas: {
+    networkName: string;
+    ipAddress: string;
+    gateway: string;
+    macAddress: string;
+    ipPrefixLength: number;
+    globalIpv6Address: string;
+  }[];
+  hostname: string;
+  exitCode?: number;
+  [key: string]: unknown;
+}
+
+/** Outputs from an inspect: published ports with the host port Docker chose, network addresses. */
+export function containerState(info: ContainerInspect, inputs: ContainerInputs): ContainerState {
+  const published = info.NetworkSettings.Ports ?? {};
+  const ports = (containerDefaults(inputs).ports ?? []).map((port) => {
+    const binding = published[`${port.internal}/${port.protocol}`]?.[0];
+    return {
+      internal: port.internal,
+      external: binding ? Number(binding.HostPort) : (port.external ?? 0),
+      ip: port.ip ?? "0.0.0.0",
+      protocol: port.protocol ?? "tcp",
+    };
+  });
+  return {
+    ...(inputs.ports ? { ports } : {}),
+    networkDatas: Object.entries(info.NetworkSettings.Networks ?? {}).map(([networkName, n]) => ({
+      networkName,
+      ipAddress: n.IPAddress,
+      gateway: n.Gateway,
+      macAddress: n.MacAddress,
+      ipPrefixLength: n.IPPrefixLen,
+      globalIpv6Address: n.GlobalIPv6Address,
+    })),
+    hostname: info.Config.Hostname,
+    ...(info.State.Running ? {} : { exitCode: info.State.ExitCode }),
+  };
+}
+
+/** Inputs as the live container shows them, for refresh: only what can drift outside Pulumi. */
+export function liveContainerInputs(info: ContainerInspect, inputs: ContainerInputs): ContainerInputs {
+  // Labels are left as given: the engine merges the image's own labels into the container's.
+  return { ...inputs, name: info.Name.replace(/^\//, "") };
+}
