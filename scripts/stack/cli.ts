@@ -15,7 +15,7 @@ import { toShellExports } from "./shellExports.js";
 import {
   configFileFor,
   ensureDocker,
-  ensurePlugins,
+  choosePlugins,
   imageMode,
   pulumi,
   repoRoot,
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   if (!ROLES.includes(role)) throw new UserError(`--role ${role} is not a role: use ${ROLES.join(", ")}.`);
 
   ensureDocker();
-  if (["up", "preview", "refresh", "destroy"].includes(command)) await ensurePlugins(stack);
+  if (["up", "preview", "refresh", "destroy"].includes(command)) console.error((await choosePlugins(stack)).message);
   await selectStack(stack);
 
   switch (command) {

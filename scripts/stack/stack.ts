@@ -4,6 +4,16 @@ import path from "node:path";
 import { parse, stringify } from "yaml";
 import { offlinePulumiEnv } from "../pulumi/offline-env.js";
 import { chooseImageMode, type ImageMode, localImageConfig, readLocalImages } from "./images.js";
+import {
+  decidePlugins,
+  installOfficialPlugins,
+  missingPlugins,
+  offlinePluginEnv,
+  parsePluginSetting,
+  type PluginChoice,
+  type PluginSet,
+  requiredPlugins,
+} from "./plugins.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
 export const STACKS = ["dev", "ci"] as const;
@@ -100,7 +110,8 @@ export async function pulumi(args: string[], run: PulumiRun): Promise<{ code: nu
   const cli = path.join(repoRoot, "node_modules", ".bin", "pulumi");
   if (!existsSync(cli)) throw new UserError("The Pulumi CLI launcher is missing: run `npm ci` first.");
   // Type checking is `npm run typecheck`'s job; the program itself is only transpiled.
-  const env = offlinePulumiEnv({ PULUMI_CONFIG_PASSPHRASE: passphraseFor(run.stack), PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+  const base = offlinePulumiEnv({ PULUMI_CONFIG_PASSPHRASE: passphraseFor(run.stack), PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+  const env = chosenPluginSet === "offline" ? offlinePluginEnv(repoRoot, base) : base;
   const fullArgs = [
     ...args,
     ...(run.noStack ? [] : ["--stack", run.stack, "--non-interactive"]),
@@ -115,44 +126,37 @@ export async function pulumi(args: string[], run: PulumiRun): Promise<{ code: nu
   });
 }
 
-/** The resource plugins the SDKs in node_modules ask for, by name, at the versions they name. */
-export function requiredPlugins(root: string = repoRoot): Record<string, string> {
-  return Object.fromEntries(
-    ["docker", "random", "postgresql"].map((name) => {
-      const manifest = JSON.parse(readFileSync(path.join(root, "node_modules", "@pulumi", name, "package.json"), "utf8")) as {
-        pulumi?: { version?: string };
-      };
-      return [name, manifest.pulumi?.version ?? "unknown"];
-    }),
-  );
-}
-
-/** Which of `required` are not in `installed` (name and exact version). */
-export function missingPlugins(
-  required: Record<string, string>,
-  installed: { name: string; kind: string; version: string }[],
-): string[] {
-  return Object.entries(required)
-    .filter(([name, version]) => !installed.some((p) => p.kind === "resource" && p.name === name && p.version === version))
-    .map(([name, version]) => `${name} ${version}`);
-}
-
 /**
- * Stops before the engine does, with what to do, when a provider plugin is missing: the project's
- * Pulumi runs never download plugins (docs/offline.md).
+ * Picks the plugin set for this run (see plugins.ts): the official plugins when installed or
+ * installable, else the offline ones. Later `pulumi()` calls of this process use the choice.
  */
-export async function ensurePlugins(stack: string): Promise<void> {
-  const { code, stdout } = await pulumi(["plugin", "ls", "--json"], { stack, capture: true, noStack: true });
-  const installed = code === 0 ? ((JSON.parse(stdout || "[]") ?? []) as { name: string; kind: string; version: string }[]) : [];
-  const missing = missingPlugins(requiredPlugins(), installed);
-  if (missing.length > 0) {
-    throw new UserError(
-      `Pulumi provider plugins are missing: ${missing.join(", ")}. With internet access: ` +
-        `${missing.map((m) => `\`npx pulumi plugin install resource ${m}\``).join("; ")}. Without it they must be built ` +
-        `from source, which the Go module proxy does not allow today: see docs/offline.md ("Provider plugins").`,
-    );
+export async function choosePlugins(stack: string): Promise<PluginChoice> {
+  const setting = parsePluginSetting(process.env.CONFRADAR_PLUGINS);
+  let missing: string[] = [];
+  let installError: string | undefined;
+  if (setting !== "offline") {
+    const { code, stdout } = await pulumi(["plugin", "ls", "--json"], { stack, capture: true, noStack: true });
+    const installed = code === 0 ? ((JSON.parse(stdout || "[]") ?? []) as { name: string; kind: string; version: string }[]) : [];
+    missing = missingPlugins(requiredPlugins(repoRoot), installed);
+    if (missing.length > 0) {
+      console.error(`Installing the official plugins ${missing.join(", ")} (a few seconds; fails fast without internet)...`);
+      const launcher = path.join(repoRoot, "node_modules", ".bin", "pulumi");
+      const result = await installOfficialPlugins(launcher, missing, offlinePulumiEnv());
+      missing = result.failed;
+      installError = result.error;
+    }
   }
+  let choice: PluginChoice;
+  try {
+    choice = decidePlugins(setting, missing, installError);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+  chosenPluginSet = choice.set;
+  return choice;
 }
+
+let chosenPluginSet: PluginSet = "official";
 
 /** Selects the stack, creating it in the local backend on first use. */
 export async function selectStack(stack: string): Promise<void> {

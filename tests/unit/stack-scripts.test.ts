@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { chooseImageMode, localImageConfig } from "../../scripts/stack/images.js";
 import { toShellExports } from "../../scripts/stack/shellExports.js";
-import { DEV_PASSPHRASE, missingPlugins, passphraseFor, requiredPlugins } from "../../scripts/stack/stack.js";
+import { decidePlugins, missingPlugins, offlinePluginEnv, parsePluginSetting, requiredPlugins } from "../../scripts/stack/plugins.js";
+import { DEV_PASSPHRASE, passphraseFor, repoRoot } from "../../scripts/stack/stack.js";
 
 describe("image selection", () => {
   it("follows CONFRADAR_IMAGES when set, and otherwise prefers what Docker already has", () => {
@@ -34,7 +35,7 @@ describe("stack passphrases", () => {
 
 describe("provider plugins", () => {
   it("reads the versions the SDKs ask for", () => {
-    expect(requiredPlugins()).toEqual({ docker: "5.2.0", random: "4.21.2", postgresql: "3.18.1" });
+    expect(requiredPlugins(repoRoot)).toEqual({ docker: "5.2.0", random: "4.21.2", postgresql: "3.18.1" });
   });
 
   it("names every plugin missing at the exact version", () => {
@@ -47,6 +48,28 @@ describe("provider plugins", () => {
       "random 4.21.2",
       "postgresql 3.18.1",
     ]);
+  });
+});
+
+describe("plugin set", () => {
+  it("reads CONFRADAR_PLUGINS and refuses anything else by name", () => {
+    expect(parsePluginSetting(undefined)).toBe("auto");
+    expect(parsePluginSetting("offline")).toBe("offline");
+    expect(parsePluginSetting("official")).toBe("official");
+    expect(() => parsePluginSetting("local")).toThrow(/CONFRADAR_PLUGINS="local" is not understood/);
+  });
+
+  it("uses the official plugins when none is missing, the offline ones otherwise unless official is forced", () => {
+    expect(decidePlugins("auto", []).set).toBe("official");
+    expect(decidePlugins("auto", ["docker 5.2.0"]).set).toBe("offline");
+    expect(decidePlugins("auto", ["docker 5.2.0"]).message).toMatch(/offline plugins \(the official docker 5.2.0 could not be installed/);
+    expect(decidePlugins("offline", []).set).toBe("offline");
+    expect(() => decidePlugins("official", ["random 4.21.2"], "no such host")).toThrow(/random 4.21.2 \(no such host\)/);
+  });
+
+  it("puts the offline launchers first on PATH, for the one command only", () => {
+    const env = offlinePluginEnv("/repo", { PATH: "/usr/bin" });
+    expect(env.PATH).toBe("/repo/offline/plugins/bin:/usr/bin");
   });
 });
 

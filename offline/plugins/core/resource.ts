@@ -84,7 +84,7 @@ export interface InputDiff {
 
 /** Property names in `values` that `rules` does not implement (the engine's own `__` keys aside). */
 export function unimplementedProperties(rules: PropertyRules<object>, values: PlainObject): string[] {
-  return Object.keys(compact(values)).filter((key) => !key.startsWith("__") && !(key in rules));
+  return Object.keys(compact(values)).filter((key) => !key.startsWith("__") && !Object.hasOwn(rules, key));
 }
 
 /**
@@ -130,5 +130,5 @@ function isEmpty(value: unknown): boolean {
 
 /** The inputs restricted to the implemented properties, without null and undefined members. */
 export function implementedInputs(rules: PropertyRules<object>, values: PlainObject): PlainObject {
-  return Object.fromEntries(Object.entries(compact(values)).filter(([key]) => key in rules));
+  return Object.fromEntries(Object.entries(compact(values)).filter(([key]) => Object.hasOwn(rules, key)));
 }

@@ -16,14 +16,23 @@ const dockerignore = createRequire(import.meta.url)("@balena/dockerignore") as t
 /** Context-relative paths (with /) of every file the build sends, sorted. */
 export function contextFiles(contextDir: string, dockerfile: string): string[] {
   const ignoreFile = path.join(contextDir, ".dockerignore");
-  const ignore = dockerignore({}).add(existsSync(ignoreFile) ? readFileSync(ignoreFile, "utf8") : "");
+  const patterns = existsSync(ignoreFile) ? readFileSync(ignoreFile, "utf8") : "";
+  const ignore = dockerignore({}).add(patterns);
+  // Directories that a "!" pattern reaches into: walked even when a broader pattern ignores them,
+  // as the docker CLI does ("*" then "!data/conferences.json" sends that one file).
+  const reincluded = patterns
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("!"))
+    .map((line) => line.slice(1).replace(/^\/+/, ""));
+  const mayReinclude = (dir: string) => reincluded.some((pattern) => pattern.startsWith(`${dir}/`) || pattern.startsWith("**"));
   const files: string[] = [];
   const walk = (relativeDir: string) => {
     for (const entry of readdirSync(path.join(contextDir, relativeDir), { withFileTypes: true })) {
       const relative = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         // A directory is entered unless ignored with nothing re-included below it ("!" patterns).
-        if (!ignore.ignores(relative) || mayReinclude(ignore, relative)) walk(relative);
+        if (!ignore.ignores(relative) || mayReinclude(relative)) walk(relative);
       } else if (!ignore.ignores(relative)) {
         files.push(relative);
       }
@@ -33,12 +42,6 @@ export function contextFiles(contextDir: string, dockerfile: string): string[] {
   const always = [path.relative(contextDir, dockerfile).split(path.sep).join("/"), ".dockerignore"];
   for (const file of always) if (existsSync(path.join(contextDir, file)) && !files.includes(file)) files.push(file);
   return files.sort();
-}
-
-function mayReinclude(ignore: ReturnType<typeof dockerignore>, relative: string): boolean {
-  // Conservative: walk an ignored directory only if some file under it could be re-included; the
-  // per-file check above then decides. Testing one probe name is enough for allow-list files.
-  return !ignore.ignores(`${relative}/__probe__`);
 }
 
 /** sha256 over each file's path, mode and content, plus the build arguments and platform. */

@@ -16,7 +16,13 @@ import type { DockerSession } from "./engine.js";
 type Build = pulumi.Unwrap<docker.types.input.DockerBuild> & { contextDigest?: string };
 export type ImageInputs = Omit<pulumi.Unwrap<docker.ImageArgs>, "build"> & { build?: Build };
 
-export const IMAGE_RULES: PropertyRules<ImageInputs> = { imageName: "update", build: "update", skipPush: "update" };
+// As the official resource, every change is an update: the image is built again under the same id.
+export const IMAGE_RULES: PropertyRules<ImageInputs> = {
+  imageName: "update",
+  build: "update",
+  skipPush: "update",
+  buildOnPreview: "update",
+};
 /** The build settings implemented; contextDigest is the plugin's own record of the context. */
 export const IMAGE_BUILD_KEYS = ["context", "dockerfile", "args", "platform", "contextDigest"] as const;
 
@@ -43,6 +49,12 @@ export function validateImage(inputs: ImageInputs): CheckFailure[] {
       property: "skipPush",
       reason:
         "pushing to a registry is not implemented by ConfRadar's offline docker plugin: set skipPush: true, or install the official docker plugin",
+    });
+  if (inputs.buildOnPreview === true)
+    failures.push({
+      property: "buildOnPreview",
+      reason:
+        "building during preview is not implemented by ConfRadar's offline docker plugin: leave buildOnPreview false, or install the official docker plugin",
     });
   for (const key of Object.keys(inputs.build ?? {}))
     if (!(IMAGE_BUILD_KEYS as readonly string[]).includes(key))

@@ -25,15 +25,16 @@ export const volumeHandler: ResourceHandler<VolumeInputs, VolumeState, DockerSes
   async create(inputs, { session }) {
     // Creating a volume that exists returns it unchanged (the engine's rule): a kept dev volume is
     // adopted by the next `up`, which is how its data survive `destroy`.
-    const created = (await session.docker.createVolume({ Name: inputs.name, Labels: labelsToMap(inputs.labels) })) as unknown as {
-      Name: string;
-      Driver: string;
-      Mountpoint: string;
-      Options?: Record<string, string> | null;
-    };
+    await session.docker.createVolume({ Name: inputs.name, Labels: labelsToMap(inputs.labels) });
+    const info = await session.docker.getVolume(inputs.name!).inspect();
     return {
-      id: created.Name,
-      state: { name: created.Name, driver: created.Driver, mountpoint: created.Mountpoint, driverOpts: created.Options ?? {} },
+      id: info.Name,
+      state: {
+        name: info.Name,
+        driver: info.Driver,
+        mountpoint: info.Mountpoint,
+        driverOpts: (info.Options as Record<string, string>) ?? {},
+      },
     };
   },
   async read(id, _state, inputs, { session }) {
