@@ -34,7 +34,10 @@ export function requiredPlugins(root: string): Record<string, string> {
 }
 
 /** Which of `required` are not in `installed` (name and exact version). */
-export function missingPlugins(required: Record<string, string>, installed: { name: string; kind: string; version: string }[]): string[] {
+export function missingPlugins(
+  required: Record<string, string>,
+  installed: { name: string; kind: string; version: string }[],
+): string[] {
   return Object.entries(required)
     .filter(([name, version]) => !installed.some((p) => p.kind === "resource" && p.name === name && p.version === version))
     .map(([name, version]) => `${name} ${version}`);
@@ -62,9 +65,15 @@ export interface PluginChoice {
  */
 export function decidePlugins(setting: PluginSetting, missing: string[], installError?: string): PluginChoice {
   if (setting === "offline")
-    return { set: "offline", message: "Provider plugins: ConfRadar's offline docker, postgresql and random plugins (CONFRADAR_PLUGINS=offline)." };
+    return {
+      set: "offline",
+      message: "Provider plugins: ConfRadar's offline docker, postgresql and random plugins (CONFRADAR_PLUGINS=offline).",
+    };
   if (missing.length === 0)
-    return { set: "official", message: `Provider plugins: the official docker, postgresql and random plugins${setting === "official" ? " (CONFRADAR_PLUGINS=official)" : ""}.` };
+    return {
+      set: "official",
+      message: `Provider plugins: the official docker, postgresql and random plugins${setting === "official" ? " (CONFRADAR_PLUGINS=official)" : ""}.`,
+    };
   if (setting === "official")
     throw new Error(
       `CONFRADAR_PLUGINS=official, but these official plugins are missing and could not be installed: ${missing.join(", ")}` +

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { chooseImageMode, localImageConfig } from "../../scripts/stack/images.js";
 import { toShellExports } from "../../scripts/stack/shellExports.js";
-import { decidePlugins, missingPlugins, offlinePluginEnv, parsePluginSetting, requiredPlugins } from "../../scripts/stack/plugins.js";
+import {
+  decidePlugins,
+  missingPlugins,
+  offlinePluginEnv,
+  parsePluginSetting,
+  requiredPlugins,
+} from "../../scripts/stack/plugins.js";
 import { DEV_PASSPHRASE, passphraseFor, repoRoot } from "../../scripts/stack/stack.js";
 
 describe("image selection", () => {
@@ -62,7 +68,9 @@ describe("plugin set", () => {
   it("uses the official plugins when none is missing, the offline ones otherwise unless official is forced", () => {
     expect(decidePlugins("auto", []).set).toBe("official");
     expect(decidePlugins("auto", ["docker 5.2.0"]).set).toBe("offline");
-    expect(decidePlugins("auto", ["docker 5.2.0"]).message).toMatch(/offline plugins \(the official docker 5.2.0 could not be installed/);
+    expect(decidePlugins("auto", ["docker 5.2.0"]).message).toMatch(
+      /offline plugins \(the official docker 5.2.0 could not be installed/,
+    );
     expect(decidePlugins("offline", []).set).toBe("offline");
     expect(() => decidePlugins("official", ["random 4.21.2"], "no such host")).toThrow(/random 4.21.2 \(no such host\)/);
   });
