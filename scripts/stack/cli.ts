@@ -11,15 +11,19 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { migrationStatus, runMigrations } from "../../app/src/migrate/index.js";
 import { dockerName } from "../../infra/naming.js";
+import { ensureCli, ensureEngine, ensureImages, SetupError } from "../setup/setup.js";
+import { readLocalImages } from "./images.js";
 import { toShellExports } from "./shellExports.js";
 import {
   configFileFor,
-  ensureDocker,
+  dockerVersion,
   choosePlugins,
   imageMode,
   pulumi,
   repoRoot,
   selectStack,
+  stackExists,
+  stackImages,
   STACKS,
   stackOutputs,
   UserError,
@@ -96,9 +100,28 @@ async function main(): Promise<void> {
   const role = values.role as Role;
   if (!ROLES.includes(role)) throw new UserError(`--role ${role} is not a role: use ${ROLES.join(", ")}.`);
 
-  ensureDocker();
+  if (!["up", "preview", "refresh", "destroy", "outputs", "db:psql", "db:backup", "db:restore", "db:reset"].includes(command))
+    throw new UserError(`Unknown command "${command}".\n${USAGE}`);
+  // The first command on a fresh machine sets up what it needs (scripts/setup/setup.ts).
+  try {
+    await ensureEngine();
+    await ensureCli();
+    if (command === "up") {
+      const local = readLocalImages(repoRoot);
+      await ensureImages(stackImages(stack), [local.postgres, local.node, local.pgadmin]);
+    }
+  } catch (error) {
+    if (error instanceof SetupError) throw new UserError(error.message);
+    throw error;
+  }
+  dockerVersion();
   if (["up", "preview", "refresh", "destroy"].includes(command)) console.error((await choosePlugins(stack)).message);
-  await selectStack(stack);
+  if (command === "up" || command === "preview") await selectStack(stack);
+  else if (await stackExists(stack)) await selectStack(stack);
+  else
+    throw new UserError(
+      `The ${stack} stack has never been brought up here: run \`npm run up${stack === "dev" ? "" : ` -- --stack ${stack}`}\` first.`,
+    );
 
   switch (command) {
     case "up": {
@@ -137,6 +160,10 @@ async function main(): Promise<void> {
     }
     case "outputs": {
       const outputs = await stackOutputs(stack, values["show-secrets"]! || values.shell!);
+      if (Object.keys(outputs).length === 0)
+        throw new UserError(
+          `The ${stack} stack has no outputs: run \`npm run up${stack === "dev" ? "" : ` -- --stack ${stack}`}\` first.`,
+        );
       console.log(values.shell ? toShellExports(outputs) : JSON.stringify(outputs, null, 2));
       return;
     }

@@ -36,7 +36,7 @@ export function passphraseFor(stack: string, env: NodeJS.ProcessEnv = process.en
 }
 
 /** Stops early, with what to do, when no Docker engine answers (pulumi-docker#88). */
-export function ensureDocker(): string {
+export function dockerVersion(): string {
   const result = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
   if (result.error || result.status !== 0) {
     const why = result.error ? result.error.message : result.stderr.trim().split("\n").pop();
@@ -162,6 +162,25 @@ let chosenPluginSet: PluginSet = "official";
 export async function selectStack(stack: string): Promise<void> {
   const { code } = await pulumi(["stack", "select", "--create", "--secrets-provider", "passphrase"], { stack, capture: true });
   if (code !== 0) throw new UserError(`Could not select or create the ${stack} stack (see the message above).`);
+}
+
+/** True when the stack exists in the local backend (`up` creates it; reading commands never do). */
+export async function stackExists(stack: string): Promise<boolean> {
+  const { code, stdout } = await pulumi(["stack", "ls", "--json"], { stack, capture: true, noStack: true });
+  if (code !== 0) return false;
+  return (JSON.parse(stdout || "[]") as { name: string }[]).some((s) => s.name === stack || s.name.endsWith(`/${stack}`));
+}
+
+/** The official images a stack's settings name (Pulumi.yaml defaults, then the stack file). */
+export function stackImages(stack: string): string[] {
+  const project = parse(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
+    config?: Record<string, { default?: unknown }>;
+  };
+  const setting = (key: string) =>
+    String(readStackFile(stack).config?.[`confradar:${key}`] ?? project.config?.[key]?.default ?? "");
+  const images = [setting("postgresImage"), setting("appNodeImage")];
+  if (setting("pgadminEnabled") === "true") images.push(setting("pgadminImage"));
+  return images.filter(Boolean);
 }
 
 export async function stackOutputs(stack: string, showSecrets: boolean): Promise<Record<string, unknown>> {

@@ -24,7 +24,9 @@ beforeAll(async () => {
 describe("the offline plugins cover the program", () => {
   it("implement every custom resource type the program registers", () => {
     const types = new Set(
-      runs.dev!.resources.map((r) => r.type).filter((t) => /^(docker|postgresql|random):/.test(t) && !t.startsWith("pulumi:providers:")),
+      runs
+        .dev!.resources.map((r) => r.type)
+        .filter((t) => /^(docker|postgresql|random):/.test(t) && !t.startsWith("pulumi:providers:")),
     );
     expect(types.size).toBeGreaterThanOrEqual(9);
     for (const type of types) expect(handlers.has(type), `${type} has no offline handler`).toBe(true);

@@ -17,7 +17,7 @@ import {
   liveContainerInputs,
   validateContainer,
 } from "./containerSpec.js";
-import { type DockerSession, engineMessage, isNotFound, unlessNotFound } from "./engine.js";
+import { demuxLogs, type DockerSession, engineMessage, isNotFound, pullImage, unlessNotFound } from "./engine.js";
 
 type Uploads = NonNullable<ContainerInputs["uploads"]>;
 
@@ -67,8 +67,7 @@ function lastHealthOutput(info: ContainerInspect): string {
 async function logTail(session: DockerSession, id: string): Promise<string> {
   try {
     const buffer = (await session.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: 20 })) as unknown as Buffer;
-    // Strip the engine's 8-byte frame headers of multiplexed logs.
-    const text = buffer.toString("utf8").replace(/[\x00-\x08][\x00]{3}[\s\S]{4}/g, "");
+    const text = demuxLogs(buffer);
     return text.trim() ? `\nlast log lines:\n${text.trim()}` : "";
   } catch {
     return "";
@@ -88,6 +87,15 @@ export const containerHandler: ResourceHandler<ContainerInputs, ContainerState, 
   validate: validateContainer,
   async create(inputs, { session }) {
     const body = containerCreateBody(inputs);
+    // As the official provider: an image the engine lacks is pulled first.
+    if (!(await unlessNotFound(() => session.docker.getImage(body.Image).inspect()))) {
+      await pullImage(session, body.Image).catch((error: unknown) => {
+        throw new Error(
+          `image ${body.Image} of container ${body.name} is not on this Docker engine and could not be pulled (${engineMessage(error)}); ` +
+            "without a registry, build the local images (`bash scripts/images/build`) and run with CONFRADAR_IMAGES=local",
+        );
+      });
+    }
     let container: Awaited<ReturnType<typeof session.docker.createContainer>>;
     try {
       container = await session.docker.createContainer(body);

@@ -52,3 +52,31 @@ export function labelsFromMap(labels: Record<string, string> | null | undefined)
 export function sortedLabels(labels: LabelList): LabelList {
   return labels === undefined ? undefined : [...labels].sort((a, b) => a.label.localeCompare(b.label));
 }
+
+/**
+ * The text of a container's logs as the engine sends them without a TTY: frames of an 8-byte
+ * header (stream, 3 zero bytes, big-endian length) and the payload. Text without frames passes.
+ */
+export function demuxLogs(buffer: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length && buffer[offset]! <= 2 && buffer.readUIntBE(offset + 1, 3) === 0) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  if (offset === 0) return buffer.toString("utf8");
+  return Buffer.concat(parts).toString("utf8");
+}
+
+/** Pulls an image, resolving when the engine reports the pull complete; the engine's error otherwise. */
+export async function pullImage(session: DockerSession, name: string): Promise<void> {
+  const stream = await session.docker.pull(name);
+  await new Promise<void>((resolve, reject) =>
+    session.docker.modem.followProgress(stream, (error: Error | null, events: { error?: string }[]) => {
+      const failed = error?.message ?? events.find((e) => e.error)?.error;
+      if (failed) reject(new Error(failed));
+      else resolve();
+    }),
+  );
+}

@@ -6,7 +6,7 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PropertyRules, ResourceHandler } from "../core/resource.js";
-import { type DockerSession, engineMessage, unlessNotFound } from "./engine.js";
+import { type DockerSession, engineMessage, pullImage, unlessNotFound } from "./engine.js";
 
 export type RemoteImageInputs = pulumi.Unwrap<docker.RemoteImageArgs>;
 
@@ -23,17 +23,6 @@ async function inspectImage(session: DockerSession, name: string): Promise<Remot
   return { imageId: info.Id, repoDigest: info.RepoDigests?.[0] ?? "" };
 }
 
-async function pull(session: DockerSession, name: string): Promise<void> {
-  const stream = await session.docker.pull(name);
-  await new Promise<void>((resolve, reject) =>
-    session.docker.modem.followProgress(stream, (error: Error | null, events: { error?: string }[]) => {
-      const failed = error?.message ?? events.find((e) => e.error)?.error;
-      if (failed) reject(new Error(failed));
-      else resolve();
-    }),
-  );
-}
-
 export const remoteImageHandler: ResourceHandler<RemoteImageInputs, RemoteImageState, DockerSession> = {
   token: "docker:index/remoteImage:RemoteImage",
   rules: REMOTE_IMAGE_RULES,
@@ -41,7 +30,7 @@ export const remoteImageHandler: ResourceHandler<RemoteImageInputs, RemoteImageS
     let state = await inspectImage(session, inputs.name);
     if (!state) {
       try {
-        await pull(session, inputs.name);
+        await pullImage(session, inputs.name);
       } catch (error) {
         throw new Error(
           `image ${inputs.name} is not on this Docker engine and could not be pulled (${engineMessage(error)}). ` +

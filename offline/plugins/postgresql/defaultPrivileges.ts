@@ -6,7 +6,7 @@ import type * as postgresql from "@pulumi/postgresql";
 import type * as pulumi from "@pulumi/pulumi";
 import type { CheckFailure, PropertyRules, ResourceHandler } from "../core/resource.js";
 import { containsUnknown } from "../core/properties.js";
-import { GRANT_PRIVILEGES } from "./grant.js";
+import { GRANT_PRIVILEGES, samePrivileges } from "./grant.js";
 import { grantee, ident, type PostgresSession } from "./session.js";
 
 export type DefaultPrivilegesInputs = pulumi.Unwrap<postgresql.DefaultPrivilegesArgs>;
@@ -96,7 +96,7 @@ export const defaultPrivilegesHandler: ResourceHandler<DefaultPrivilegesInputs, 
     }, inputs.database);
     // As the official provider: none found while some are wanted means gone (recreated by `up`).
     if (live.length === 0 && inputs.privileges.length > 0) return undefined;
-    const same = live.length === inputs.privileges.length && inputs.privileges.every((p) => live.includes(p.toUpperCase()));
+    const same = samePrivileges(inputs.objectType, inputs.privileges, live);
     return { id, state, inputs: { ...inputs, privileges: same ? inputs.privileges : [...live].sort() } };
   },
   async update(_id, state, news, _olds, { session }) {

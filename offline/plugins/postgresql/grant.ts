@@ -137,7 +137,7 @@ async function livePrivileges(client: pg.PoolClient, inputs: GrantInputs): Promi
 }
 
 /** Compares as the official provider: ALL equals the full list of the object type. */
-function samePrivileges(objectType: string, expected: string[], live: string[]): boolean {
+export function samePrivileges(objectType: string, expected: string[], live: string[]): boolean {
   const expand = (list: string[]) =>
     new Set(
       list.flatMap((p) =>
