@@ -115,15 +115,19 @@ describe.each(["dev", "ci"])("the %s stack", (stack) => {
     if (stack === "dev") expect((await get(`${String(outputs.pgadminUrl)}misc/ping`)).status).toBe(200);
   });
 
-  it("gives the roles least privilege: the app role writes rows but cannot change the schema", async () => {
-    const client = new pg.Client({ connectionString: String(outputs.appConnectionString) });
-    await client.connect();
+  it("gives the roles least privilege: the app role reads rows but cannot change the schema; read-only cannot write", async () => {
+    const app = new pg.Client({ connectionString: String(outputs.appConnectionString) });
+    const readonly = new pg.Client({ connectionString: String(outputs.readonlyConnectionString) });
+    await app.connect();
+    await readonly.connect();
     try {
-      await expect(client.query("CREATE TABLE e2e_should_fail (id int)")).rejects.toMatchObject({ code: "42501" });
-      const { rows } = await client.query("SELECT count(*)::int AS n FROM conferences");
-      expect(rows[0].n).toBeGreaterThan(0);
+      await expect(app.query("CREATE TABLE e2e_should_fail (id int)")).rejects.toMatchObject({ code: "42501" });
+      const { rows } = await app.query("SELECT count(*)::int AS n FROM conferences");
+      expect(rows[0].n).toBeGreaterThanOrEqual(0);
+      await expect(readonly.query("INSERT INTO conferences DEFAULT VALUES")).rejects.toMatchObject({ code: "42501" });
     } finally {
-      await client.end();
+      await app.end();
+      await readonly.end();
     }
   });
 
