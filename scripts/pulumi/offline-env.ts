@@ -77,7 +77,7 @@ export function cliInstallRoot(version: string, env: NodeJS.ProcessEnv = process
   return path.join(pulumiHome(env), "versions", version);
 }
 
-export const INSTALL_HINT = "run `bash scripts/toolchain/install` (it builds the Pulumi CLI and plugins from Go modules)";
+export const INSTALL_HINT = "run `bash scripts/toolchain/install` (it builds the Pulumi CLI and language host from Go modules)";
 
 /** Problems that stop Pulumi from running offline here; empty when the CLI and language host are installed. */
 export function toolchainProblems(env: NodeJS.ProcessEnv = process.env, root: string = repoRoot): string[] {

@@ -5,7 +5,8 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { INSTALL_HINT, offlinePulumiEnv, repoRoot, toolchainProblems } from "./offline-env.js";
+import { offlinePluginEnv, parsePluginSetting } from "../stack/plugins.js";
+import { offlinePulumiEnv, repoRoot, toolchainProblems } from "./offline-env.js";
 
 /** Output lines that mean a plugin is not installed (downloads are switched off). */
 export function missingPluginHint(output: string): string | undefined {
@@ -13,10 +14,19 @@ export function missingPluginHint(output: string): string | undefined {
     /no resource plugin '(?:pulumi-resource-)?([^']+)' found(?: in the workspace)?(?: at version (v?[\w.+-]+))?/i.exec(output);
   if (!match) return undefined;
   const plugin = match[2] ? `${match[1]} ${match[2]}` : match[1];
-  return `The Pulumi plugin ${plugin} is not installed and downloads are switched off: ${INSTALL_HINT}.`;
+  return (
+    `The Pulumi plugin ${plugin} is not installed and downloads are switched off. \`npm run up\` (and preview, ` +
+    `refresh, destroy) install the official plugins where they can, else run ConfRadar's offline plugins; ` +
+    `for \`npm run pulumi\`, set CONFRADAR_PLUGINS=offline to use the offline ones (docs/offline.md).`
+  );
 }
 
-export async function runPulumi(args: string[], env: NodeJS.ProcessEnv = offlinePulumiEnv()): Promise<number> {
+/** The environment of `npm run pulumi`: CONFRADAR_PLUGINS=offline puts the offline plugins first on PATH. */
+export function pulumiCommandEnv(base: NodeJS.ProcessEnv = offlinePulumiEnv()): NodeJS.ProcessEnv {
+  return parsePluginSetting(base.CONFRADAR_PLUGINS) === "offline" ? offlinePluginEnv(repoRoot, base) : base;
+}
+
+export async function runPulumi(args: string[], env: NodeJS.ProcessEnv = pulumiCommandEnv()): Promise<number> {
   const launcher = path.join(repoRoot, "node_modules", ".bin", "pulumi");
   if (!existsSync(launcher)) {
     process.stderr.write("pulumi: node_modules/.bin/pulumi is missing: run `npm ci` first.\n");

@@ -2,10 +2,9 @@
 // driven through the Automation API with the project's offline environment and a file backend.
 // Every prerequisite that is missing fails the test with the script that provides it.
 //
-// The docker, random and postgresql provider plugins cannot be built on these machines (the Go
-// module proxy refuses their modules: docs/offline.md, "Provider plugins"), so the smoke test of
-// those providers is not part of the suite; the project's own dynamic providers are exercised for
-// real in infra-steps.test.ts.
+// The docker, random and postgresql resources run through the offline provider plugins in
+// offline-plugins-*.test.ts and the whole stack in tests/e2e; the project's own dynamic providers
+// are exercised for real in infra-steps.test.ts.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";

@@ -70,12 +70,12 @@ describe("cliInstallRoot", () => {
 });
 
 describe("missingPluginHint", () => {
-  it("names the missing plugin and the install script", () => {
+  it("names the missing plugin and how to run the offline ones", () => {
     const hint = missingPluginHint(
       "error: no resource plugin 'pulumi-resource-docker' found in the workspace at version v5.2.0 or on your $PATH",
     );
     expect(hint).toContain("docker v5.2.0");
-    expect(hint).toContain("scripts/toolchain/install");
+    expect(hint).toContain("CONFRADAR_PLUGINS=offline");
   });
 
   it("says nothing for other failures", () => {
