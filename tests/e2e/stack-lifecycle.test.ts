@@ -3,7 +3,7 @@
 // ci stack, with whichever provider plugins the machine has (the offline ones where the official
 // plugins cannot be installed). State goes to a throwaway local backend, never the developer's.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -78,8 +78,16 @@ afterAll(() => {
   rmSync(backendDir, { recursive: true, force: true });
 });
 
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
 describe.each(["dev", "ci"])("the %s stack", (stack) => {
   let outputs: Record<string, string | number | string[]> = {};
+  let upOutput = "";
 
   afterAll(async () => {
     // Whatever happened above, leave nothing running and no data volume behind.
@@ -89,6 +97,7 @@ describe.each(["dev", "ci"])("the %s stack", (stack) => {
   it("comes up healthy with `npm run up`, names the plugin set, and prints its summary", async () => {
     const up = await npmRun("up", ["--stack", stack], stackEnv(stack));
     expectSuccess(up, `npm run up -- --stack ${stack}`);
+    upOutput = up.output;
     expect(up.output).toMatch(/^Provider plugins: (the official|ConfRadar's offline)/m);
     expect(up.output).toContain(`The ${stack} stack is up.`);
     expect(up.output).toMatch(/migrations: 5 applied/);
@@ -105,6 +114,21 @@ describe.each(["dev", "ci"])("the %s stack", (stack) => {
       ]).stdout.trim();
       expect(health, `confradar-${stack}-${name}`).toBe("healthy");
     }
+  });
+
+  it("keeps every password out of the state files and the command output", () => {
+    const passwords = ["migrator", "app", "readonly", "superuser"].map((role) =>
+      decodeURIComponent(new URL(String(outputs[`${role}ConnectionString`])).password),
+    );
+    if (outputs.pgadminPassword) passwords.push(String(outputs.pgadminPassword));
+    expect(passwords.every((p) => p.length >= 24)).toBe(true);
+    const files = filesUnder(backendDir);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const text = readFileSync(file, "utf8");
+      for (const password of passwords) expect(text.includes(password), `a password in plain text in ${file}`).toBe(false);
+    }
+    for (const password of passwords) expect(upOutput.includes(password)).toBe(false);
   });
 
   it("serves the page and answers ready", async () => {
