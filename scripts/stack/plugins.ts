@@ -1,6 +1,6 @@
 /**
- * Which provider plugins a stack command runs with: the official docker, postgresql and random
- * plugins where they are installed or can be installed, else ConfRadar's offline plugins
+ * Which provider plugins a stack command runs with: each official plugin (docker, postgresql,
+ * random) where it is installed or can be installed, else ConfRadar's offline plugin of that name
  * (offline/plugins). CONFRADAR_PLUGINS=official|offline|auto (default auto) forces a set.
  *
  * The offline plugins are put first on PATH for that one command, where the engine looks before
@@ -8,11 +8,10 @@
  * where they would shadow the official plugin on every later run.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import path from "node:path";
 
-export type PluginSet = "official" | "offline";
-export type PluginSetting = PluginSet | "auto";
+export type PluginSetting = "official" | "offline" | "auto";
 export const PLUGIN_NAMES = ["docker", "postgresql", "random"] as const;
 
 export function parsePluginSetting(value: string | undefined): PluginSetting {
@@ -48,30 +47,53 @@ export function offlinePluginDir(root: string): string {
   return path.join(root, "offline", "plugins", "bin");
 }
 
-/** The environment that makes the engine start the offline plugins: their folder first on PATH. */
-export function offlinePluginEnv(root: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...env, PATH: [offlinePluginDir(root), env.PATH ?? ""].filter(Boolean).join(path.delimiter) };
+/**
+ * The folder to put first on PATH for `offline` plugins: the launchers' own folder when all three
+ * run offline, else a folder (under .cache/, gitignored) of links to just those, so the engine
+ * still takes the others from its cache.
+ */
+export function offlinePluginPath(root: string, offline: readonly string[]): string {
+  if (PLUGIN_NAMES.every((name) => offline.includes(name))) return offlinePluginDir(root);
+  const dir = path.join(root, ".cache", "offline-plugins", [...offline].sort().join("-"));
+  mkdirSync(dir, { recursive: true });
+  for (const name of offline) {
+    const link = path.join(dir, `pulumi-resource-${name}`);
+    if (!existsSync(link)) symlinkSync(path.join(offlinePluginDir(root), `pulumi-resource-${name}`), link);
+  }
+  return dir;
+}
+
+/** The environment that makes the engine start the named offline plugins: their folder first on PATH. */
+export function offlinePluginEnv(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  offline: readonly string[] = PLUGIN_NAMES,
+): NodeJS.ProcessEnv {
+  if (offline.length === 0) return env;
+  return { ...env, PATH: [offlinePluginPath(root, offline), env.PATH ?? ""].filter(Boolean).join(path.delimiter) };
 }
 
 export interface PluginChoice {
-  set: PluginSet;
-  /** One line for the user: which set runs and why. */
+  /** The plugins that run offline (by name); the others are the official ones. */
+  offline: string[];
+  /** One line for the user: which plugins run and why. */
   message: string;
 }
 
 /**
- * The decision, from the setting and what is missing once installing was tried. Pure.
- * `official` with plugins missing is an error naming them; `auto` falls back to offline.
+ * The decision, from the setting and the plugins ("name version") still missing once installing
+ * was tried. Pure. `official` with plugins missing is an error naming them; `auto` runs the offline
+ * plugin for each missing one.
  */
 export function decidePlugins(setting: PluginSetting, missing: string[], installError?: string): PluginChoice {
   if (setting === "offline")
     return {
-      set: "offline",
+      offline: [...PLUGIN_NAMES],
       message: "Provider plugins: ConfRadar's offline docker, postgresql and random plugins (CONFRADAR_PLUGINS=offline).",
     };
   if (missing.length === 0)
     return {
-      set: "official",
+      offline: [],
       message: `Provider plugins: the official docker, postgresql and random plugins${setting === "official" ? " (CONFRADAR_PLUGINS=official)" : ""}.`,
     };
   if (setting === "official")
@@ -80,11 +102,13 @@ export function decidePlugins(setting: PluginSetting, missing: string[], install
         `${installError ? ` (${installError})` : ""}. Unset CONFRADAR_PLUGINS to use the offline plugins, or install them with ` +
         `\`npm run pulumi -- plugin install resource NAME VERSION\` where the Pulumi download site answers.`,
     );
+  const offline = PLUGIN_NAMES.filter((name) => missing.some((m) => m.split(" ")[0] === name));
+  const official = PLUGIN_NAMES.filter((name) => !offline.includes(name));
   return {
-    set: "offline",
+    offline,
     message:
-      `Provider plugins: ConfRadar's offline plugins (the official ${missing.join(", ")} could not be installed here; ` +
-      `CONFRADAR_PLUGINS=official|offline|auto chooses).`,
+      `Provider plugins: ConfRadar's offline ${offline.join(", ")}${official.length ? ` and the official ${official.join(", ")}` : ""} ` +
+      `(the official ${missing.join(", ")} could not be installed here; CONFRADAR_PLUGINS=official|offline|auto chooses).`,
   };
 }
 

@@ -11,7 +11,6 @@ import {
   offlinePluginEnv,
   parsePluginSetting,
   type PluginChoice,
-  type PluginSet,
   requiredPlugins,
 } from "./plugins.js";
 
@@ -111,7 +110,7 @@ export async function pulumi(args: string[], run: PulumiRun): Promise<{ code: nu
   if (!existsSync(cli)) throw new UserError("The Pulumi CLI launcher is missing: run `npm ci` first.");
   // Type checking is `npm run typecheck`'s job; the program itself is only transpiled.
   const base = offlinePulumiEnv({ PULUMI_CONFIG_PASSPHRASE: passphraseFor(run.stack), PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
-  const env = chosenPluginSet === "offline" ? offlinePluginEnv(repoRoot, base) : base;
+  const env = offlinePluginEnv(repoRoot, base, offlinePlugins);
   const fullArgs = [
     ...args,
     ...(run.noStack ? [] : ["--stack", run.stack, "--non-interactive"]),
@@ -152,11 +151,12 @@ export async function choosePlugins(stack: string): Promise<PluginChoice> {
   } catch (error) {
     throw new UserError((error as Error).message);
   }
-  chosenPluginSet = choice.set;
+  offlinePlugins = choice.offline;
   return choice;
 }
 
-let chosenPluginSet: PluginSet = "official";
+/** The plugins this process's Pulumi runs take from offline/plugins (none until choosePlugins). */
+let offlinePlugins: readonly string[] = [];
 
 /** Selects the stack, creating it in the local backend on first use. */
 export async function selectStack(stack: string): Promise<void> {

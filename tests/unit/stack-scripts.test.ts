@@ -1,3 +1,5 @@
+import { readdirSync, realpathSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { chooseImageMode, localImageConfig } from "../../scripts/stack/images.js";
 import { toShellExports } from "../../scripts/stack/shellExports.js";
@@ -5,6 +7,7 @@ import {
   decidePlugins,
   missingPlugins,
   offlinePluginEnv,
+  offlinePluginPath,
   parsePluginSetting,
   requiredPlugins,
 } from "../../scripts/stack/plugins.js";
@@ -65,19 +68,33 @@ describe("plugin set", () => {
     expect(() => parsePluginSetting("local")).toThrow(/CONFRADAR_PLUGINS="local" is not understood/);
   });
 
-  it("uses the official plugins when none is missing, the offline ones otherwise unless official is forced", () => {
-    expect(decidePlugins("auto", []).set).toBe("official");
-    expect(decidePlugins("auto", ["docker 5.2.0"]).set).toBe("offline");
+  it("uses each official plugin that is there, the offline one for each missing, unless a set is forced", () => {
+    expect(decidePlugins("auto", []).offline).toEqual([]);
+    expect(decidePlugins("auto", ["docker 5.2.0"]).offline).toEqual(["docker"]);
     expect(decidePlugins("auto", ["docker 5.2.0"]).message).toMatch(
-      /offline plugins \(the official docker 5.2.0 could not be installed/,
+      /offline docker and the official postgresql, random \(the official docker 5.2.0 could not be installed/,
     );
-    expect(decidePlugins("offline", []).set).toBe("offline");
+    expect(decidePlugins("auto", ["random 4.21.2", "docker 5.2.0", "postgresql 3.18.1"]).offline).toEqual([
+      "docker",
+      "postgresql",
+      "random",
+    ]);
+    expect(decidePlugins("offline", []).offline).toEqual(["docker", "postgresql", "random"]);
     expect(() => decidePlugins("official", ["random 4.21.2"], "no such host")).toThrow(/random 4.21.2 \(no such host\)/);
   });
 
   it("puts the offline launchers first on PATH, for the one command only", () => {
     const env = offlinePluginEnv("/repo", { PATH: "/usr/bin" });
     expect(env.PATH).toBe("/repo/offline/plugins/bin:/usr/bin");
+    expect(offlinePluginEnv("/repo", { PATH: "/usr/bin" }, [])).toEqual({ PATH: "/usr/bin" });
+  });
+
+  it("links only the chosen offline plugins when the others are official", () => {
+    const dir = offlinePluginPath(repoRoot, ["postgresql"]);
+    expect(readdirSync(dir)).toEqual(["pulumi-resource-postgresql"]);
+    expect(realpathSync(path.join(dir, "pulumi-resource-postgresql"))).toBe(
+      path.join(repoRoot, "offline", "plugins", "bin", "pulumi-resource-postgresql"),
+    );
   });
 });
 
