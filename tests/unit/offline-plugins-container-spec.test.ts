@@ -9,6 +9,7 @@ import {
   type ContainerInspect,
 } from "../../offline/plugins/docker/containerSpec.js";
 import { UNKNOWN } from "../../offline/plugins/core/properties.js";
+import { demuxLogs } from "../../offline/plugins/docker/engine.js";
 
 describe("offline docker plugin: parseDuration", () => {
   it("turns Go durations into nanoseconds", () => {
@@ -320,5 +321,23 @@ describe("offline docker plugin: containerState", () => {
     expect(state.exitCode).toBe(3);
     expect(state.networkDatas).toEqual([]);
     expect(state.ports).toEqual([{ internal: 80, external: 0, ip: "0.0.0.0", protocol: "tcp" }]);
+  });
+});
+
+describe("demuxLogs", () => {
+  const frame = (stream: number, text: string) => {
+    const payload = Buffer.from(text);
+    const header = Buffer.alloc(8);
+    header[0] = stream;
+    header.writeUInt32BE(payload.length, 4);
+    return Buffer.concat([header, payload]);
+  };
+
+  it("joins the payloads of the engine's multiplexed frames, stdout and stderr alike", () => {
+    expect(demuxLogs(Buffer.concat([frame(1, "ready\n"), frame(2, "FATAL: no\n")]))).toBe("ready\nFATAL: no\n");
+  });
+
+  it("passes text that has no frames (a container with a TTY)", () => {
+    expect(demuxLogs(Buffer.from("plain log line\n"))).toBe("plain log line\n");
   });
 });
