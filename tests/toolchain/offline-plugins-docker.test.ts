@@ -178,7 +178,7 @@ describe("docker Image", () => {
 
     const inputs = checked(imageHandler, raw);
     const digest = inputs.build?.contextDigest;
-    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
 
     const { id, state } = await imageHandler.create(inputs, ctx("image"));
     expect(id).toBe(imageName);
@@ -193,7 +193,7 @@ describe("docker Image", () => {
     expect(checked(imageHandler, raw).build?.contextDigest).toBe(digest);
     writeFileSync(path.join(dir, "hello.txt"), "hello again\n");
     const changed = checked(imageHandler, raw);
-    expect(changed.build?.contextDigest).toMatch(/^sha256:/);
+    expect(changed.build?.contextDigest).toMatch(/^[0-9a-f]{64}$/);
     expect(changed.build?.contextDigest).not.toBe(digest);
 
     // The update builds again under the same name: a new image id.

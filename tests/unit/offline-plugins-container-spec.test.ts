@@ -207,10 +207,10 @@ describe("offline docker plugin: containerCreateBody", () => {
     });
   });
 
-  it("uses the first network as the network mode, with its aliases", () => {
+  it("creates on the default bridge mode, as the official provider (networks are connected after create)", () => {
     const body = containerCreateBody(inputs);
-    expect(body.HostConfig.NetworkMode).toBe("confradar-dev");
-    expect(body.NetworkingConfig).toEqual({ EndpointsConfig: { "confradar-dev": { Aliases: ["postgres", "db"] } } });
+    expect(body.HostConfig.NetworkMode).toBe("bridge");
+    expect(body).not.toHaveProperty("NetworkingConfig");
   });
 
   it("maps mounts", () => {
@@ -231,16 +231,35 @@ describe("offline docker plugin: containerCreateBody", () => {
     expect(body).not.toHaveProperty("StopSignal");
     expect(body).not.toHaveProperty("StopTimeout");
     expect(body).not.toHaveProperty("NetworkingConfig");
-    expect(body.HostConfig).not.toHaveProperty("NetworkMode");
+    expect(body.HostConfig.NetworkMode).toBe("bridge");
     expect(body.HostConfig.RestartPolicy).toEqual({ Name: "no" });
     expect(body.HostConfig.PortBindings).toEqual({});
     expect(body.ExposedPorts).toEqual({});
     expect(body.Labels).toEqual({});
   });
 
-  it("gives a network without aliases an empty endpoint config", () => {
-    const body = containerCreateBody({ image: "alpine", networksAdvanced: [{ name: "n" }] });
-    expect(body.NetworkingConfig).toEqual({ EndpointsConfig: { n: {} } });
+  it("records the official provider's settings and what Docker filled in", () => {
+    const state = containerState(
+      {
+        Id: "c",
+        Name: "/c",
+        State: { Running: true, Status: "running", ExitCode: 0 },
+        Config: { Hostname: "h", Entrypoint: ["docker-entrypoint.sh"], Tty: false },
+        HostConfig: { NetworkMode: "bridge", ShmSize: 67108864, IpcMode: "private" },
+        NetworkSettings: {},
+      },
+      { image: "alpine" },
+    );
+    expect(state).toMatchObject({
+      networkMode: "bridge",
+      entrypoints: ["docker-entrypoint.sh"],
+      shmSize: 64,
+      attach: false,
+      start: true,
+      removeVolumes: true,
+      rm: false,
+      tty: false,
+    });
   });
 
   it("uses zero for health check durations left out", () => {

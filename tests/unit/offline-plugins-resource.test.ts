@@ -100,3 +100,19 @@ describe("offline plugins: implementedInputs", () => {
     });
   });
 });
+
+describe("diffInputs on set-typed properties", () => {
+  it("ignores the order of a property the official schema keeps as a set, and only of that one", () => {
+    const rules = { privileges: "update", command: "replace" } as const;
+    const olds = { privileges: ["DELETE", "INSERT", "SELECT"], command: ["a", "b"] };
+    expect(
+      diffInputs(rules, olds, { privileges: ["SELECT", "INSERT", "DELETE"], command: ["a", "b"] }, ["privileges"]).changed,
+    ).toEqual([]);
+    expect(diffInputs(rules, olds, { privileges: ["SELECT", "INSERT"], command: ["a", "b"] }, ["privileges"]).changed).toEqual([
+      "privileges",
+    ]);
+    expect(diffInputs(rules, olds, { privileges: olds.privileges, command: ["b", "a"] }, ["privileges"]).replaces).toEqual([
+      "command",
+    ]);
+  });
+});

@@ -105,3 +105,18 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function compact(values: PlainObject): PlainObject {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== null));
 }
+
+/**
+ * The value without the official bridged providers' bookkeeping (`__defaults` lists, at any depth),
+ * so inputs they recorded compare equal to the same inputs from the offline plugins.
+ */
+export function withoutBookkeeping(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutBookkeeping);
+  if (isPlainObject(value) && !isSecretWrapper(value))
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key !== "__defaults")
+        .map(([k, v]) => [k, withoutBookkeeping(v)]),
+    );
+  return value;
+}

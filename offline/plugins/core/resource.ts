@@ -51,6 +51,8 @@ export interface ResourceHandler<Inputs extends object, State extends object, Se
   readonly rules: PropertyRules<Inputs>;
   /** Output properties the official schema marks secret (kept secret whatever the inputs were). */
   readonly secretOutputs?: readonly string[];
+  /** List properties that are sets in the official schema: their order never counts as a change. */
+  readonly unordered?: readonly string[];
   /** Replacements remove the old object first (it holds a name or a port the new one needs). */
   readonly deleteBeforeReplace?: boolean;
   /** The provider's defaults filled in, as the official provider records them. Pure. */
@@ -92,11 +94,17 @@ export function unimplementedProperties(rules: PropertyRules<object>, values: Pl
  * defaults already, so an input left out and its default written out compare equal. A value not
  * known yet counts as a change.
  */
-export function diffInputs(rules: PropertyRules<object>, olds: PlainObject, news: PlainObject): InputDiff {
+export function diffInputs(
+  rules: PropertyRules<object>,
+  olds: PlainObject,
+  news: PlainObject,
+  unordered: readonly string[] = [],
+): InputDiff {
   const result: InputDiff = { changed: [], replaces: [], detailed: {} };
   for (const [key, rule] of Object.entries(rules) as [string, ChangeRule][]) {
-    const before = olds[key] ?? undefined;
-    const after = news[key] ?? undefined;
+    const asSet = unordered.includes(key);
+    const before = asSet ? sortedSet(olds[key]) : (olds[key] ?? undefined);
+    const after = asSet ? sortedSet(news[key]) : (news[key] ?? undefined);
     if (!containsUnknown(after) && deepEqual(before, after)) continue;
     // An empty list and an absent one mean the same to every provider here.
     if (isEmpty(before) && isEmpty(after)) continue;
@@ -118,6 +126,16 @@ export function diffInputs(rules: PropertyRules<object>, olds: PlainObject, news
     result.detailed[key] = kind;
   }
   return result;
+}
+
+/** A list in a canonical order (by each item's JSON), for set-typed properties. */
+function sortedSet(value: unknown): unknown {
+  if (!Array.isArray(value) || containsUnknown(value)) return value ?? undefined;
+  return [...value].sort((a, b) => {
+    const x = JSON.stringify(a);
+    const y = JSON.stringify(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
 }
 
 function isEmpty(value: unknown): boolean {

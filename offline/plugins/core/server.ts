@@ -6,7 +6,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { createRequire } from "node:module";
-import { concealProperties, type PlainObject, revealProperties } from "./properties.js";
+import { concealProperties, type PlainObject, revealProperties, withoutBookkeeping } from "./properties.js";
 import {
   type AnyResourceHandler,
   diffInputs,
@@ -245,11 +245,19 @@ export class PluginServer<Session> {
         const oldInputs = request.getOldInputs()?.toJavaScript();
         const olds = implementedInputs(
           handler.rules,
-          revealProperties(oldInputs && Object.keys(oldInputs).length > 0 ? oldInputs : request.getOlds()?.toJavaScript()).values,
+          withoutBookkeeping(
+            revealProperties(oldInputs && Object.keys(oldInputs).length > 0 ? oldInputs : request.getOlds()?.toJavaScript())
+              .values,
+          ) as PlainObject,
         );
-        const news = revealProperties(request.getNews()?.toJavaScript()).values;
+        const news = withoutBookkeeping(revealProperties(request.getNews()?.toJavaScript()).values) as PlainObject;
         const withDefaults = handler.withDefaults ?? ((inputs: PlainObject) => inputs);
-        const diff = diffInputs(handler.rules, withDefaults(olds), withDefaults(implementedInputs(handler.rules, news)));
+        const diff = diffInputs(
+          handler.rules,
+          withDefaults(olds),
+          withDefaults(implementedInputs(handler.rules, news)),
+          handler.unordered,
+        );
         const response = new provproto.DiffResponse();
         response.setChanges(
           diff.changed.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE,
@@ -298,8 +306,12 @@ export class PluginServer<Session> {
           return response;
         }
         const secretKeys = new Set([...props.secretKeys, ...inputs.secretKeys]);
+        // Outputs the state had and this plugin does not compute (the official provider's extra
+        // attributes and schema version, after a switch of sets) are kept; the official provider's
+        // raw-state delta is not, since the outputs it described have changed.
+        const kept = Object.fromEntries(Object.entries(props.values).filter(([key]) => key !== "__pulumi_raw_state_delta"));
         response.setId(result.id);
-        response.setProperties(struct(this.outputs(handler, result.inputs, result.state, secretKeys)));
+        response.setProperties(struct(this.outputs(handler, { ...kept, ...result.inputs }, result.state, secretKeys)));
         response.setInputs(struct(concealProperties(result.inputs, inputs.secretKeys)));
         return response;
       }),

@@ -1,22 +1,32 @@
 /**
- * The files of a build context as the docker CLI sends them: .dockerignore applied (the CLI's
- * pattern rules, through @balena/dockerignore), the Dockerfile and .dockerignore always included.
- * Their digest decides whether the image must be built again.
+ * The files of a build context as the docker CLI sends them (.dockerignore applied with the CLI's
+ * pattern rules, through @balena/dockerignore), and their digest, computed exactly as the official
+ * docker provider's Image does (pulumi-docker provider.go, hashContext), so that a stack moved from
+ * one plugin set to the other sees the same digest and builds nothing.
  */
 import { createHash } from "node:crypto";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { pack } from "tar-fs";
 import type { Readable } from "node:stream";
+import { pack } from "tar-fs";
 
 // A CommonJS module whose types declare an ES default export: require it to get the function itself.
 const dockerignore = createRequire(import.meta.url)("@balena/dockerignore") as typeof import("@balena/dockerignore").default;
 
-/** Context-relative paths (with /) of every file the build sends, sorted. */
+/** The ignore file the official provider reads: `<Dockerfile>.dockerignore`, else the context's. */
+function ignorePatterns(contextDir: string, dockerfile: string): string {
+  for (const candidate of [`${dockerfile}.dockerignore`, path.join(contextDir, ".dockerignore")])
+    if (existsSync(candidate)) return readFileSync(candidate, "utf8");
+  return "";
+}
+
+/**
+ * Context-relative paths (with /) of every file (and symlink) the build context holds after the
+ * ignore file, in the order of a depth-first walk with each directory's entries sorted by name.
+ */
 export function contextFiles(contextDir: string, dockerfile: string): string[] {
-  const ignoreFile = path.join(contextDir, ".dockerignore");
-  const patterns = existsSync(ignoreFile) ? readFileSync(ignoreFile, "utf8") : "";
+  const patterns = ignorePatterns(contextDir, dockerfile);
   const ignore = dockerignore({}).add(patterns);
   // Directories that a "!" pattern reaches into: walked even when a broader pattern ignores them,
   // as the docker CLI does ("*" then "!data/conferences.json" sends that one file).
@@ -28,10 +38,12 @@ export function contextFiles(contextDir: string, dockerfile: string): string[] {
   const mayReinclude = (dir: string) => reincluded.some((pattern) => pattern.startsWith(`${dir}/`) || pattern.startsWith("**"));
   const files: string[] = [];
   const walk = (relativeDir: string) => {
-    for (const entry of readdirSync(path.join(contextDir, relativeDir), { withFileTypes: true })) {
+    const entries = readdirSync(path.join(contextDir, relativeDir), { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+    for (const entry of entries) {
       const relative = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        // A directory is entered unless ignored with nothing re-included below it ("!" patterns).
         if (!ignore.ignores(relative) || mayReinclude(relative)) walk(relative);
       } else if (!ignore.ignores(relative)) {
         files.push(relative);
@@ -39,25 +51,38 @@ export function contextFiles(contextDir: string, dockerfile: string): string[] {
     }
   };
   walk("");
-  const always = [path.relative(contextDir, dockerfile).split(path.sep).join("/"), ".dockerignore"];
-  for (const file of always) if (existsSync(path.join(contextDir, file)) && !files.includes(file)) files.push(file);
-  return files.sort();
+  return files;
 }
 
-/** sha256 over each file's path, mode and content, plus the build arguments and platform. */
-export function contextDigest(contextDir: string, files: string[], extra: unknown): string {
-  const hash = createHash("sha256");
+/** Go's fs.FileMode.String() for a regular file or a symlink: "-rw-r--r--", "Lrwxrwxrwx". */
+export function goFileMode(mode: number, symlink: boolean): string {
+  const bits = "rwxrwxrwx";
+  let text = symlink ? "L" : "-";
+  for (let i = 0; i < 9; i++) text += mode & (1 << (8 - i)) ? bits[i] : "-";
+  return text;
+}
+
+/**
+ * The official digest: sha256 over, first, the Dockerfile's content under the name "Dockerfile"
+ * with mode "----------", then each context file's path, Go mode string, the sha256 of its content
+ * (of its resolved target path for a symlink) and a zero byte. Lowercase hex.
+ */
+export function contextDigest(contextDir: string, dockerfile: string, files: string[]): string {
+  const entry = (name: string, mode: string, content: Buffer | string) =>
+    Buffer.concat([Buffer.from(name), Buffer.from(mode), createHash("sha256").update(content).digest(), Buffer.from([0])]);
+  const parts = [entry("Dockerfile", "----------", readFileSync(dockerfile))];
   for (const file of files) {
     const full = path.join(contextDir, file);
-    hash.update(`${file}\0${statSync(full).mode & 0o111 ? "x" : "-"}\0`);
-    hash.update(readFileSync(full));
-    hash.update("\0");
+    const stat = lstatSync(full);
+    const content = stat.isSymbolicLink() ? realpathSync(full) : readFileSync(full);
+    parts.push(entry(file, goFileMode(stat.mode, stat.isSymbolicLink()), content));
   }
-  hash.update(JSON.stringify(extra));
-  return `sha256:${hash.digest("hex")}`;
+  return createHash("sha256").update(Buffer.concat(parts)).digest("hex");
 }
 
-/** The context as the tar stream the Engine API's build endpoint takes. */
-export function contextTar(contextDir: string, files: string[]): Readable {
-  return pack(contextDir, { entries: files }) as unknown as Readable;
+/** The context as the tar stream the Engine API's build endpoint takes; the Dockerfile always in it. */
+export function contextTar(contextDir: string, files: string[], dockerfile: string): Readable {
+  const relativeDockerfile = path.relative(contextDir, dockerfile).split(path.sep).join("/");
+  const entries = files.includes(relativeDockerfile) ? files : [...files, relativeDockerfile];
+  return pack(contextDir, { entries }) as unknown as Readable;
 }

@@ -81,6 +81,8 @@ async function inspect(session: DockerSession, id: string): Promise<ContainerIns
 export const containerHandler: ResourceHandler<ContainerInputs, ContainerState, DockerSession> = {
   token: "docker:index/container:Container",
   rules: CONTAINER_RULES,
+  // Sets in the official schema (env, labels, mounts, upload, networks_advanced).
+  unordered: ["envs", "labels", "mounts", "uploads", "networksAdvanced"],
   // The official provider's choice: the new container needs the old one's name and host ports.
   deleteBeforeReplace: true,
   withDefaults: containerDefaults,
@@ -104,7 +106,17 @@ export const containerHandler: ResourceHandler<ContainerInputs, ContainerState, 
     }
     const id = container.id;
     try {
-      for (const network of (inputs.networksAdvanced ?? []).slice(1))
+      // The official order: off the default bridge first, then onto each network (Docker keeps
+      // only the default bridge when it is disconnected after the others are connected).
+      const networks = inputs.networksAdvanced ?? [];
+      if (networks.length > 0)
+        await session.docker
+          .getNetwork("bridge")
+          .disconnect({ Container: id, Force: false })
+          .catch((error: unknown) => {
+            if (!/is not connected/.test(engineMessage(error))) throw error;
+          });
+      for (const network of networks)
         await session.docker
           .getNetwork(network.name)
           .connect({ Container: id, EndpointConfig: { Aliases: network.aliases ?? [] } });

@@ -43,7 +43,7 @@ export const CONTAINER_NESTED_KEYS: Record<string, readonly string[]> = {
   mounts: ["type", "source", "target", "readOnly"],
   ports: ["internal", "external", "ip", "protocol"],
   networksAdvanced: ["name", "aliases"],
-  healthcheck: ["tests", "interval", "timeout", "retries", "startPeriod"],
+  healthcheck: ["tests", "interval", "timeout", "retries", "startPeriod", "startInterval"],
   uploads: ["file", "content", "executable"],
   labels: ["label", "value"],
 };
@@ -59,6 +59,19 @@ export function containerDefaults(inputs: ContainerInputs): ContainerInputs {
     mustRun: inputs.mustRun ?? true,
     labels: sortedLabels(inputs.labels),
     ports: inputs.ports?.map((port) => ({ ...port, ip: port.ip ?? "0.0.0.0", protocol: port.protocol ?? "tcp" })),
+    // The official defaults of a health check's timings, as it records them.
+    ...(inputs.healthcheck
+      ? {
+          healthcheck: {
+            interval: "0s",
+            timeout: "0s",
+            startPeriod: "0s",
+            startInterval: "0s",
+            retries: 0,
+            ...inputs.healthcheck,
+          },
+        }
+      : {}),
   };
 }
 
@@ -93,6 +106,13 @@ export function validateContainer(inputs: ContainerInputs): CheckFailure[] {
       property: "restart",
       reason: `restart must be one of ${RESTART_POLICIES.join(", ")} (got "${inputs.restart}")`,
     });
+  const startInterval = inputs.healthcheck?.startInterval;
+  if (startInterval !== undefined && !containsUnknown(startInterval) && parseDuration(startInterval) !== 0)
+    failures.push({
+      property: "healthcheck.startInterval",
+      reason:
+        "healthcheck.startInterval is not implemented by ConfRadar's offline docker plugin (Docker 25+): leave it unset, or install the official docker plugin",
+    });
   for (const key of ["interval", "timeout", "startPeriod"] as const) {
     const value = inputs.healthcheck?.[key];
     if (typeof value === "string" && !containsUnknown(value) && parseDuration(value) === undefined)
@@ -126,16 +146,18 @@ export interface CreateBody {
     Mounts: { Type: "volume" | "bind"; Source: string; Target: string; ReadOnly: boolean }[];
     PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
     RestartPolicy: { Name: string };
-    NetworkMode?: string;
+    NetworkMode: string;
   };
-  NetworkingConfig?: { EndpointsConfig: Record<string, { Aliases?: string[] }> };
 }
 
-/** The Engine API's create body. Networks past the first are connected after create. */
+/**
+ * The Engine API's create body. As the official provider: the container starts on the default
+ * "bridge" network mode, and create then connects it to each of networksAdvanced (with aliases)
+ * and disconnects it from the default bridge, so HostConfig.NetworkMode reads "bridge" either way.
+ */
 export function containerCreateBody(inputs: ContainerInputs): CreateBody {
   const withDefaults = containerDefaults(inputs);
   const ports = withDefaults.ports ?? [];
-  const firstNetwork = withDefaults.networksAdvanced?.[0];
   const health = withDefaults.healthcheck;
   return {
     name: withDefaults.name ?? "",
@@ -173,15 +195,8 @@ export function containerCreateBody(inputs: ContainerInputs): CreateBody {
         ]),
       ),
       RestartPolicy: { Name: withDefaults.restart ?? "no" },
-      ...(firstNetwork ? { NetworkMode: firstNetwork.name } : {}),
+      NetworkMode: "bridge",
     },
-    ...(firstNetwork
-      ? {
-          NetworkingConfig: {
-            EndpointsConfig: { [firstNetwork.name]: firstNetwork.aliases ? { Aliases: firstNetwork.aliases } : {} },
-          },
-        }
-      : {}),
   };
 }
 
@@ -189,13 +204,34 @@ export function containerCreateBody(inputs: ContainerInputs): CreateBody {
 export interface ContainerInspect {
   Id: string;
   Name: string;
+  HostConfig?: {
+    NetworkMode?: string;
+    AutoRemove?: boolean;
+    ReadonlyRootfs?: boolean;
+    MemoryReservation?: number;
+    SecurityOpt?: string[] | null;
+    IpcMode?: string;
+    Runtime?: string;
+    ShmSize?: number;
+    LogConfig?: { Type?: string };
+  };
   State: {
     Running: boolean;
     Status: string;
     ExitCode: number;
     Health?: { Status: string; Log?: { Output: string; ExitCode: number }[] };
   };
-  Config: { Hostname: string; Labels?: Record<string, string> | null };
+  Config: {
+    Hostname: string;
+    Labels?: Record<string, string> | null;
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Tty?: boolean;
+    OpenStdin?: boolean;
+    User?: string;
+    WorkingDir?: string;
+    StopSignal?: string;
+  };
   NetworkSettings: {
     Ports?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
     Networks?: Record<
@@ -244,6 +280,29 @@ export function containerState(info: ContainerInspect, inputs: ContainerInputs):
     })),
     hostname: info.Config.Hostname,
     ...(info.State.Running ? {} : { exitCode: info.State.ExitCode }),
+    // What the official provider records besides: its settings' defaults and what Docker filled in.
+    // A state without them would make the official plugin plan a replacement after a switch.
+    attach: false,
+    logs: false,
+    start: true,
+    removeVolumes: true,
+    containerReadRefreshTimeoutMilliseconds: 15000,
+    rm: info.HostConfig?.AutoRemove ?? false,
+    readOnly: info.HostConfig?.ReadonlyRootfs ?? false,
+    tty: info.Config.Tty ?? false,
+    stdinOpen: info.Config.OpenStdin ?? false,
+    networkMode: info.HostConfig?.NetworkMode ?? "bridge",
+    memoryReservation: Math.floor((info.HostConfig?.MemoryReservation ?? 0) / (1024 * 1024)),
+    securityOpts: info.HostConfig?.SecurityOpt ?? [],
+    entrypoints: inputs.entrypoints ?? info.Config.Entrypoint ?? [],
+    command: inputs.command ?? info.Config.Cmd ?? [],
+    user: inputs.user ?? info.Config.User ?? "",
+    workingDir: info.Config.WorkingDir ?? "",
+    ipcMode: info.HostConfig?.IpcMode ?? "private",
+    runtime: info.HostConfig?.Runtime ?? "runc",
+    shmSize: Math.floor((info.HostConfig?.ShmSize ?? 64 * 1024 * 1024) / (1024 * 1024)),
+    logDriver: info.HostConfig?.LogConfig?.Type ?? "json-file",
+    init: false,
   };
 }
 

@@ -2,8 +2,8 @@
  * docker:index/image:Image: an image built from a Dockerfile by the engine (local only: skipPush).
  * As with the official resource, `repoDigest` of a local image is its image id, so containers that
  * run it are replaced when a build gives a new image and kept when it gives the same one. The build
- * context's digest (files after .dockerignore, build arguments, platform) is checked in `check`, so
- * an unchanged context builds nothing.
+ * context's digest (the official provider's: buildContext.ts) is recorded in `check`, so
+ * an unchanged context builds nothing (build arguments and platform are inputs of their own).
  */
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
@@ -27,6 +27,8 @@ export const IMAGE_RULES: PropertyRules<ImageInputs> = {
 export const IMAGE_BUILD_KEYS = ["context", "dockerfile", "args", "platform", "contextDigest"] as const;
 
 interface ImageState {
+  /** The checked inputs, kept secret in the outputs as the official resource keeps them (its diff reads them). */
+  __inputs?: ImageInputs;
   imageName: string;
   repoDigest: string;
   baseImageName: string;
@@ -69,12 +71,7 @@ export function validateImage(inputs: ImageInputs): CheckFailure[] {
 export function withContextDigest(inputs: ImageInputs): ImageInputs {
   if (!inputs.build || containsUnknown(inputs.build)) return inputs;
   const { context, dockerfile } = buildPaths(inputs.build);
-  const files = contextFiles(context, dockerfile);
-  const digest = contextDigest(context, files, {
-    args: inputs.build.args ?? {},
-    platform: inputs.build.platform ?? "",
-    dockerfile: path.relative(context, dockerfile),
-  });
+  const digest = contextDigest(context, dockerfile, contextFiles(context, dockerfile));
   return { ...inputs, build: { ...inputs.build, contextDigest: digest } };
 }
 
@@ -83,7 +80,7 @@ async function build(session: DockerSession, inputs: ImageInputs): Promise<Image
   const { context, dockerfile } = buildPaths(settings);
   const relativeDockerfile = path.relative(context, dockerfile).split(path.sep).join("/");
   const files = contextFiles(context, dockerfile);
-  const stream = await session.docker.buildImage(contextTar(context, files), {
+  const stream = await session.docker.buildImage(contextTar(context, files, dockerfile), {
     t: inputs.imageName,
     dockerfile: relativeDockerfile,
     buildargs: settings.args ?? {},
@@ -120,20 +117,21 @@ async function build(session: DockerSession, inputs: ImageInputs): Promise<Image
 export const imageHandler: ResourceHandler<ImageInputs, ImageState, DockerSession> = {
   token: "docker:index/image:Image",
   rules: IMAGE_RULES,
+  secretOutputs: ["__inputs"],
   prepare: withContextDigest,
   validate: validateImage,
   async create(inputs, { session }) {
     const state = await build(session, inputs);
     // The official id of a local image is its name; repoDigest (the image id) tells builds apart.
-    return { id: inputs.imageName, state };
+    return { id: inputs.imageName, state: { ...state, __inputs: inputs } };
   },
   async read(id, state, inputs) {
     // As the official resource: the state as it is (an image removed by hand is built again only
     // when its context changes).
-    return { id, state, inputs };
+    return { id, state: { ...state, __inputs: inputs }, inputs };
   },
   async update(_id, _state, news, _olds, { session }) {
-    return await build(session, news);
+    return { ...(await build(session, news)), __inputs: news };
   },
   async delete() {
     // Like the official resource, the built image stays on the engine (a later build reuses its

@@ -50,6 +50,7 @@ function stateOf(info: {
 export const networkHandler: ResourceHandler<NetworkInputs, NetworkState, DockerSession> = {
   token: "docker:index/network:Network",
   rules: NETWORK_RULES,
+  unordered: ["labels"],
   withDefaults: (inputs) => ({ ...inputs, labels: sortedLabels(inputs.labels) }),
   async create(inputs, { session }) {
     const created: { id: string } = await session.docker.createNetwork({

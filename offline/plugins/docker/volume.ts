@@ -21,6 +21,7 @@ interface VolumeState {
 export const volumeHandler: ResourceHandler<VolumeInputs, VolumeState, DockerSession> = {
   token: "docker:index/volume:Volume",
   rules: VOLUME_RULES,
+  unordered: ["labels"],
   withDefaults: (inputs) => ({ ...inputs, labels: sortedLabels(inputs.labels) }),
   async create(inputs, { session }) {
     // Creating a volume that exists returns it unchanged (the engine's rule): a kept dev volume is

@@ -71,6 +71,7 @@ async function apply(session: PostgresSession, inputs: DefaultPrivilegesInputs, 
 export const defaultPrivilegesHandler: ResourceHandler<DefaultPrivilegesInputs, Record<string, never>, PostgresSession> = {
   token: "postgresql:index/defaultPrivileges:DefaultPrivileges",
   rules: DEFAULT_PRIVILEGES_RULES,
+  unordered: ["privileges"],
   validate: validateDefaultPrivileges,
   async create(inputs, { session }) {
     await apply(session, inputs, defaultPrivilegesStatements(inputs));

@@ -152,6 +152,7 @@ export function samePrivileges(objectType: string, expected: string[], live: str
 export const grantHandler: ResourceHandler<GrantInputs, Record<string, never>, PostgresSession> = {
   token: "postgresql:index/grant:Grant",
   rules: GRANT_RULES,
+  unordered: ["privileges"],
   deleteBeforeReplace: true,
   validate: validateGrant,
   async create(inputs, { session }) {
