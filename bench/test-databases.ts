@@ -12,20 +12,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { runMigrations } from "../app/src/migrate/index.js";
 import { dumpPgliteToFile, readPgliteDump, servePglite } from "../app/src/store/index.js";
-
-function parseRuns(argv: string[]): number {
-  const i = argv.indexOf("--runs");
-  const raw = i >= 0 ? argv[i + 1] : process.env.BENCH_RUNS;
-  if (raw === undefined) return 5;
-  if (!/^[1-9]\d*$/.test(raw)) throw new Error(`--runs must be a whole number >= 1, got '${raw}'`);
-  return Number(raw);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+import { median, parseRuns } from "./stats.js";
 
 async function timed(fn: () => Promise<void>): Promise<number> {
   const start = performance.now();
@@ -126,7 +113,7 @@ async function benchServer(admin: string, runs: number): Promise<Row> {
   return row;
 }
 
-const runs = parseRuns(process.argv.slice(2));
+const runs = parseRuns(process.argv.slice(2), 5);
 const results: Row[] = [];
 if (process.env.TEST_DATABASE_URL) results.push(await benchServer(process.env.TEST_DATABASE_URL, runs));
 else process.stderr.write("TEST_DATABASE_URL not set: measuring PGlite only\n");
