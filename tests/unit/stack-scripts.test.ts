@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { chooseImageMode, localImageConfig } from "../../scripts/stack/images.js";
@@ -113,5 +113,11 @@ describe("toShellExports", () => {
       `export CONFRADAR_APPLIED_MIGRATIONS='["a","b"]'`,
       "export CONFRADAR_ODD='it'\\''s'",
     ]);
+  });
+});
+
+describe("the ci stack file", () => {
+  it("carries no encryption salt: each CI run's stack creation adds the salt of that run's passphrase", () => {
+    expect(readFileSync(path.join(repoRoot, "Pulumi.ci.yaml"), "utf8")).not.toMatch(/^encryptionsalt:/m);
   });
 });
