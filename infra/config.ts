@@ -45,7 +45,15 @@ const count = (min: number, max: number) =>
 /** Config keys with their parsers and defaults; the order is the order of docs/configuration.md. */
 export const configShape = {
   postgresImage: image.default("postgres:16-alpine"),
-  postgresMajorVersion: count(13, 18).default(16),
+  // 15 or newer: the server command sets client_connection_check_interval (14+), and from 15 on
+  // PUBLIC cannot create in the public schema, which pg_database_owner (the migrator) owns; the
+  // roles' least privilege rests on both.
+  postgresMajorVersion: z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(15, "must be at least 15 (older servers lack settings and schema rights the stack relies on)")
+    .max(18, "must be at most 18")
+    .default(16),
   postgresPort: port.default(0),
   databaseName: z
     .string()

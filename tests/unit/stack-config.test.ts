@@ -58,7 +58,14 @@ describe("stack config", () => {
     [{ stopGraceSeconds: "10" }, 'confradar:stopGraceSeconds = "10" must be at least 60 seconds'],
     [{ retainVolume: "yes" }, 'confradar:retainVolume = "yes" must be true or false'],
     [{ postgresImage: "not an image!" }, 'confradar:postgresImage = "not an image!" must be an image reference'],
-    [{ postgresMajorVersion: "12" }, 'confradar:postgresMajorVersion = "12" must be at least 13'],
+    [
+      { postgresMajorVersion: "13", postgresImage: "postgres:13-alpine" },
+      'confradar:postgresMajorVersion = "13" must be at least 15 (older servers lack settings and schema rights the stack relies on)',
+    ],
+    [
+      { postgresMajorVersion: "14", postgresImage: "postgres:14-alpine" },
+      'confradar:postgresMajorVersion = "14" must be at least 15 (older servers lack settings and schema rights the stack relies on)',
+    ],
     [
       { postgresImage: "postgres:17-alpine" },
       "confradar:postgresMajorVersion = (unset) must match the major version in postgresImage (postgres:17-alpine is 17)",
