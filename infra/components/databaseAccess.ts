@@ -153,11 +153,13 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         privileges: sequencePrivileges,
       });
     }
+    // A database grant revokes everything first, the owner's own rights included: CREATE stays in
+    // the list, or a migration that creates a schema or a trusted extension would be denied.
     grant("migrator-connect", {
       database: this.database.name,
       role: roles.migrator.name,
       objectType: "database",
-      privileges: ["CONNECT", "TEMPORARY"],
+      privileges: ["CONNECT", "CREATE", "TEMPORARY"],
     });
 
     const url = (key: RoleKey, host: pulumi.Input<string>, port: pulumi.Input<number>) =>

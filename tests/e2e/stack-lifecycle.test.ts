@@ -139,7 +139,7 @@ describe.each(["dev", "ci"])("the %s stack", (stack) => {
     if (stack === "dev") expect((await get(`${String(outputs.pgadminUrl)}misc/ping`)).status).toBe(200);
   });
 
-  it("gives the roles least privilege: the app role reads rows but cannot change the schema; read-only cannot write", async () => {
+  it("gives the roles least privilege: the app role reads rows but cannot change the schema; read-only cannot write; the migrator can", async () => {
     const app = new pg.Client({ connectionString: String(outputs.appConnectionString) });
     const readonly = new pg.Client({ connectionString: String(outputs.readonlyConnectionString) });
     await app.connect();
@@ -149,6 +149,15 @@ describe.each(["dev", "ci"])("the %s stack", (stack) => {
       const { rows } = await app.query("SELECT count(*)::int AS n FROM conferences");
       expect(rows[0].n).toBeGreaterThanOrEqual(0);
       await expect(readonly.query("INSERT INTO conferences DEFAULT VALUES")).rejects.toMatchObject({ code: "42501" });
+      // The migrator owns the database and keeps the right to create schemas in it.
+      const migrator = new pg.Client({ connectionString: String(outputs.migratorConnectionString) });
+      await migrator.connect();
+      try {
+        await migrator.query("CREATE SCHEMA e2e_owner_can_create");
+        await migrator.query("DROP SCHEMA e2e_owner_can_create");
+      } finally {
+        await migrator.end();
+      }
     } finally {
       await app.end();
       await readonly.end();
