@@ -8,8 +8,9 @@
  * where they would shadow the official plugin on every later run.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync } from "node:fs";
 import path from "node:path";
+import { sdkPluginVersion } from "../../offline/plugins/core/versions.js";
 
 export type PluginSetting = "official" | "offline" | "auto";
 export const PLUGIN_NAMES = ["docker", "postgresql", "random"] as const;
@@ -21,15 +22,8 @@ export function parsePluginSetting(value: string | undefined): PluginSetting {
 }
 
 /** The resource plugins the SDKs in node_modules ask for, by name, at the versions they name. */
-export function requiredPlugins(root: string): Record<string, string> {
-  return Object.fromEntries(
-    PLUGIN_NAMES.map((name) => {
-      const manifest = JSON.parse(readFileSync(path.join(root, "node_modules", "@pulumi", name, "package.json"), "utf8")) as {
-        pulumi?: { version?: string };
-      };
-      return [name, manifest.pulumi?.version ?? "unknown"];
-    }),
-  );
+export function requiredPlugins(): Record<string, string> {
+  return Object.fromEntries(PLUGIN_NAMES.map((name) => [name, sdkPluginVersion(name)]));
 }
 
 /** Which of `required` are not in `installed` (name and exact version). */

@@ -136,7 +136,7 @@ export async function choosePlugins(stack: string): Promise<PluginChoice> {
   if (setting !== "offline") {
     const { code, stdout } = await pulumi(["plugin", "ls", "--json"], { stack, capture: true, noStack: true });
     const installed = code === 0 ? ((JSON.parse(stdout || "[]") ?? []) as { name: string; kind: string; version: string }[]) : [];
-    missing = missingPlugins(requiredPlugins(repoRoot), installed);
+    missing = missingPlugins(requiredPlugins(), installed);
     if (missing.length > 0) {
       console.error(`Installing the official plugins ${missing.join(", ")} (a few seconds; fails fast without internet)...`);
       const launcher = path.join(repoRoot, "node_modules", ".bin", "pulumi");

@@ -44,7 +44,7 @@ describe("stack passphrases", () => {
 
 describe("provider plugins", () => {
   it("reads the versions the SDKs ask for", () => {
-    expect(requiredPlugins(repoRoot)).toEqual({ docker: "5.2.0", random: "4.21.2", postgresql: "3.18.1" });
+    expect(requiredPlugins()).toEqual({ docker: "5.2.0", random: "4.21.2", postgresql: "3.18.1" });
   });
 
   it("names every plugin missing at the exact version", () => {

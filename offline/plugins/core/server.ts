@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { concealProperties, type PlainObject, revealProperties, withoutBookkeeping } from "./properties.js";
 import {
   type AnyResourceHandler,
+  type CheckFailure,
   diffInputs,
   implementedInputs,
   type OperationContext,
@@ -98,6 +99,24 @@ function configValue(value: unknown): unknown {
   return value;
 }
 
+/** Provider configuration from the wire: secrets revealed, strings coerced (configValue). */
+function configValues(wire: PlainObject | undefined): PlainObject {
+  return Object.fromEntries(Object.entries(revealProperties(wire).values).map(([key, value]) => [key, configValue(value)]));
+}
+
+function checkFailures(failures: CheckFailure[]): InstanceType<typeof provproto.CheckFailure>[] {
+  return failures.map((f) => {
+    const item = new provproto.CheckFailure();
+    item.setProperty(f.property);
+    item.setReason(f.reason);
+    return item;
+  });
+}
+
+function diffChanges(changed: string[]) {
+  return changed.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE;
+}
+
 export class PluginServer<Session> {
   private session: Session | undefined;
   private readonly handlers: Map<string, AnyResourceHandler<Session>>;
@@ -158,35 +177,25 @@ export class PluginServer<Session> {
       cancel: unary(async () => new emptyproto.Empty()),
 
       checkConfig: unary(async (request) => {
-        const news = revealProperties(request.getNews()?.toJavaScript()).values;
-        const converted = Object.fromEntries(Object.entries(news).map(([k, v]) => [k, configValue(v)]));
         const response = new provproto.CheckResponse();
         response.setInputs(request.getNews() ?? struct({}));
         response.setFailuresList(
-          this.checkConfigValues(converted).map((reason) => {
-            const item = new provproto.CheckFailure();
-            item.setProperty("");
-            item.setReason(reason);
-            return item;
-          }),
+          checkFailures(
+            this.checkConfigValues(configValues(request.getNews()?.toJavaScript())).map((reason) => ({ property: "", reason })),
+          ),
         );
         return response;
       }),
       diffConfig: unary(async (request) => {
         // Connection settings change in place: the objects the provider manages stay where they are.
-        const olds = revealProperties(request.getOldInputs()?.toJavaScript() ?? request.getOlds()?.toJavaScript()).values;
-        const news = revealProperties(request.getNews()?.toJavaScript()).values;
-        const keys = [...this.plugin.configKeys];
-        const rules = Object.fromEntries(keys.map((k) => [k, "update" as const]));
+        const rules = Object.fromEntries(this.plugin.configKeys.map((k) => [k, "update" as const]));
         const diff = diffInputs(
           rules,
-          Object.fromEntries(Object.entries(olds).map(([k, v]) => [k, configValue(v)])),
-          Object.fromEntries(Object.entries(news).map(([k, v]) => [k, configValue(v)])),
+          configValues(request.getOldInputs()?.toJavaScript() ?? request.getOlds()?.toJavaScript()),
+          configValues(request.getNews()?.toJavaScript()),
         );
         const response = new provproto.DiffResponse();
-        response.setChanges(
-          diff.changed.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE,
-        );
+        response.setChanges(diffChanges(diff.changed));
         response.setDiffsList(diff.changed);
         return response;
       }),
@@ -198,9 +207,7 @@ export class PluginServer<Session> {
             raw[key.replace(/^[^:]+:config:/, "")] = value;
           }
         }
-        const config = Object.fromEntries(
-          Object.entries(revealProperties(raw).values).map(([key, value]) => [key, configValue(value)]),
-        );
+        const config = configValues(raw);
         const problems = this.checkConfigValues(config);
         if (problems.length > 0) throw new Error(problems.join("; "));
         this.session = this.plugin.configure(config);
@@ -229,14 +236,7 @@ export class PluginServer<Session> {
         failures.push(...(handler.validate?.(checked) ?? []));
         const response = new provproto.CheckResponse();
         response.setInputs(struct(concealProperties(checked, secretKeys)));
-        response.setFailuresList(
-          failures.map((f) => {
-            const item = new provproto.CheckFailure();
-            item.setProperty(f.property);
-            item.setReason(f.reason);
-            return item;
-          }),
-        );
+        response.setFailuresList(checkFailures(failures));
         return response;
       }),
 
@@ -259,9 +259,7 @@ export class PluginServer<Session> {
           handler.unordered,
         );
         const response = new provproto.DiffResponse();
-        response.setChanges(
-          diff.changed.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE,
-        );
+        response.setChanges(diffChanges(diff.changed));
         response.setDiffsList(diff.changed);
         response.setReplacesList(diff.replaces);
         response.setDeletebeforereplace(Boolean(handler.deleteBeforeReplace) && diff.replaces.length > 0);

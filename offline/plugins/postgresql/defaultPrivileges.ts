@@ -55,26 +55,13 @@ export function defaultPrivilegesStatements(inputs: DefaultPrivilegesInputs): st
   return statements;
 }
 
-async function apply(session: PostgresSession, inputs: DefaultPrivilegesInputs, statements: string[]): Promise<void> {
-  await session.run(async (client) => {
-    await client.query("BEGIN");
-    try {
-      for (const statement of statements) await client.query(statement);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK");
-      throw error;
-    }
-  }, inputs.database);
-}
-
 export const defaultPrivilegesHandler: ResourceHandler<DefaultPrivilegesInputs, Record<string, never>, PostgresSession> = {
   token: "postgresql:index/defaultPrivileges:DefaultPrivileges",
   rules: DEFAULT_PRIVILEGES_RULES,
   unordered: ["privileges"],
   validate: validateDefaultPrivileges,
   async create(inputs, { session }) {
-    await apply(session, inputs, defaultPrivilegesStatements(inputs));
+    await session.transaction(defaultPrivilegesStatements(inputs), inputs.database);
     return { id: defaultPrivilegesId(inputs), state: {} };
   },
   async read(id, state, inputs, { session }) {
@@ -101,11 +88,11 @@ export const defaultPrivilegesHandler: ResourceHandler<DefaultPrivilegesInputs, 
     return { id, state, inputs: { ...inputs, privileges: same ? inputs.privileges : [...live].sort() } };
   },
   async update(_id, state, news, _olds, { session }) {
-    await apply(session, news, defaultPrivilegesStatements(news));
+    await session.transaction(defaultPrivilegesStatements(news), news.database);
     return state;
   },
   async delete(_id, _state, inputs, { session }) {
     if (!(await session.databaseExists(inputs.database))) return;
-    await apply(session, inputs, defaultPrivilegesStatements({ ...inputs, privileges: [] }));
+    await session.transaction(defaultPrivilegesStatements({ ...inputs, privileges: [] }), inputs.database);
   },
 };

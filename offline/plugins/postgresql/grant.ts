@@ -87,17 +87,6 @@ function targetDatabase(session: PostgresSession, inputs: GrantInputs): string {
   return inputs.objectType === "database" ? session.config.database : inputs.database;
 }
 
-async function inTransaction(client: pg.PoolClient, statements: string[]): Promise<void> {
-  await client.query("BEGIN");
-  try {
-    for (const statement of statements) await client.query(statement);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK");
-    throw error;
-  }
-}
-
 /** The privileges the role holds now; for tables and sequences, those it holds on every one. */
 async function livePrivileges(client: pg.PoolClient, inputs: GrantInputs): Promise<string[] | undefined> {
   const roleOid = inputs.role.toLowerCase() === "public" ? "0" : "(SELECT oid FROM pg_roles WHERE rolname = $2)";
@@ -156,7 +145,7 @@ export const grantHandler: ResourceHandler<GrantInputs, Record<string, never>, P
   deleteBeforeReplace: true,
   validate: validateGrant,
   async create(inputs, { session }) {
-    await session.run((client) => inTransaction(client, grantStatements(inputs)), targetDatabase(session, inputs));
+    await session.transaction(grantStatements(inputs), targetDatabase(session, inputs));
     return { id: grantId(inputs), state: {} };
   },
   async read(id, state, inputs, { session }) {
@@ -177,14 +166,11 @@ export const grantHandler: ResourceHandler<GrantInputs, Record<string, never>, P
     return { id, state, inputs: { ...inputs, privileges } };
   },
   async update(_id, state, news, olds, { session }) {
-    await session.run((client) => inTransaction(client, grantStatements(news, olds)), targetDatabase(session, news));
+    await session.transaction(grantStatements(news, olds), targetDatabase(session, news));
     return state;
   },
   async delete(_id, _state, inputs, { session }) {
     if (!(await session.databaseExists(inputs.database))) return;
-    await session.run(
-      (client) => inTransaction(client, grantStatements({ ...inputs, privileges: [] })),
-      targetDatabase(session, inputs),
-    );
+    await session.transaction(grantStatements({ ...inputs, privileges: [] }), targetDatabase(session, inputs));
   },
 };

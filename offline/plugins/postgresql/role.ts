@@ -117,42 +117,26 @@ export const roleHandler: ResourceHandler<RoleInputs, RoleState, PostgresSession
   },
   async update(id, _state, news, olds, { session }) {
     const name = news.name!;
-    await session
-      .run(async (client) => {
-        await client.query("BEGIN");
-        try {
-          if (olds.name !== undefined && olds.name !== name)
-            await client.query(`ALTER ROLE ${ident(olds.name)} RENAME TO ${ident(name)}`);
-          await client.query(`ALTER ROLE ${ident(name)} WITH ${roleOptions(news)}`);
-          await client.query("COMMIT");
-        } catch (error) {
-          await client.query("ROLLBACK");
-          throw error;
-        }
-      })
-      .catch((error: unknown) => {
-        throw sqlError(`ALTER ROLE ${name}`, error);
-      });
+    const rename =
+      olds.name !== undefined && olds.name !== name ? [`ALTER ROLE ${ident(olds.name)} RENAME TO ${ident(name)}`] : [];
+    await session.transaction([...rename, `ALTER ROLE ${ident(name)} WITH ${roleOptions(news)}`]).catch((error: unknown) => {
+      throw sqlError(`ALTER ROLE ${name}`, error);
+    });
     const state = await readRole(session, name);
     if (!state) throw new Error(`role ${name} (${id}) is gone: run \`npm run refresh\`, then \`npm run up\``);
     return state;
   },
   async delete(id, _state, _inputs, { session }) {
-    await session.run(async (client) => {
-      const exists = (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [id])).rowCount === 1;
-      if (!exists) return;
-      await client.query("BEGIN");
-      try {
-        // In the provider's database, as the official provider: objects move to the provider's
-        // user, privileges go, then the role.
-        await client.query(`REASSIGN OWNED BY ${ident(id)} TO CURRENT_USER`);
-        await client.query(`DROP OWNED BY ${ident(id)}`);
-        await client.query(`DROP ROLE ${ident(id)}`);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK");
+    const exists = await session.run(
+      async (client) => (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [id])).rowCount === 1,
+    );
+    if (!exists) return;
+    // In the provider's database, as the official provider: objects move to the provider's user,
+    // privileges go, then the role.
+    await session
+      .transaction([`REASSIGN OWNED BY ${ident(id)} TO CURRENT_USER`, `DROP OWNED BY ${ident(id)}`, `DROP ROLE ${ident(id)}`])
+      .catch((error: unknown) => {
         throw sqlError(`DROP ROLE ${id}`, error);
-      }
-    });
+      });
   },
 };

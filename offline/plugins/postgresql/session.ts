@@ -112,6 +112,20 @@ export class PostgresSession {
     return await next;
   }
 
+  /** Runs the statements in one transaction of `database` (the configured one by default): all or none. */
+  async transaction(statements: string[], database: string = this.config.database): Promise<void> {
+    await this.run(async (client) => {
+      await client.query("BEGIN");
+      try {
+        for (const statement of statements) await client.query(statement);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
+      }
+    }, database);
+  }
+
   /** True when `database` exists (operations inside a dropped database find nothing to manage). */
   async databaseExists(database: string): Promise<boolean> {
     return await this.run(
