@@ -58,7 +58,7 @@ async function benchPglite(runs: number): Promise<Row> {
     row.clone.push(
       await timed(async () => {
         const db = await servePglite({ dataDir: null, loadDataDir: dump });
-        await query(db.connectionString, "SELECT count(*) FROM pgmigrations");
+        await query(db.connectionString, "SELECT count(*) FROM migration_ledger.pgmigrations");
         await db.close();
       }),
     );
@@ -66,7 +66,7 @@ async function benchPglite(runs: number): Promise<Row> {
       await timed(async () => {
         const db = await servePglite({ dataDir: null });
         await runMigrations({ databaseUrl: db.connectionString });
-        await query(db.connectionString, "SELECT count(*) FROM pgmigrations");
+        await query(db.connectionString, "SELECT count(*) FROM migration_ledger.pgmigrations");
         await db.close();
       }),
     );
@@ -94,7 +94,7 @@ async function benchServer(admin: string, runs: number): Promise<Row> {
         await timed(async () => {
           await query(admin, `CREATE DATABASE ${ident(a)} TEMPLATE ${ident(template)}`);
           created.push(a);
-          await query(withDatabase(admin, a), "SELECT count(*) FROM pgmigrations");
+          await query(withDatabase(admin, a), "SELECT count(*) FROM migration_ledger.pgmigrations");
         }),
       );
       row.scratch.push(
@@ -102,7 +102,7 @@ async function benchServer(admin: string, runs: number): Promise<Row> {
           await query(admin, `CREATE DATABASE ${ident(b)}`);
           created.push(b);
           await runMigrations({ databaseUrl: withDatabase(admin, b) });
-          await query(withDatabase(admin, b), "SELECT count(*) FROM pgmigrations");
+          await query(withDatabase(admin, b), "SELECT count(*) FROM migration_ledger.pgmigrations");
         }),
       );
       process.stderr.write(`server run ${i + 1}/${runs}\n`);

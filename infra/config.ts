@@ -60,10 +60,11 @@ export const configShape = {
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier (letters, digits, _), at most 63 characters")
     .default("confradar"),
   stopGraceSeconds: seconds(60, 3600).default(90),
-  healthIntervalSeconds: seconds(1, 300).default(2),
+  healthIntervalSeconds: seconds(1, 300).default(10),
+  healthStartIntervalSeconds: seconds(1, 60).default(1),
   healthTimeoutSeconds: seconds(1, 300).default(5),
   healthRetries: count(1, 100).default(30),
-  healthStartPeriodSeconds: seconds(0, 600).default(10),
+  healthStartPeriodSeconds: seconds(0, 600).default(60),
   waitTimeoutSeconds: seconds(10, 1800).default(180),
   retainVolume: bool.default(true),
   passwordVersion: count(1, 1_000_000).default(1),

@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppService, DatabaseAccess, Migrations, PgAdmin, PostgresServer } from "./components/index.js";
+import { dockerApiVersion, supportsHealthStartInterval } from "./dockerEngine.js";
 import { postgresUrl } from "./naming.js";
 import { loadStackConfig } from "./stackConfig.js";
 
@@ -15,6 +16,7 @@ const health = {
   timeoutSeconds: config.healthTimeoutSeconds,
   retries: config.healthRetries,
   startPeriodSeconds: config.healthStartPeriodSeconds,
+  ...(supportsHealthStartInterval(dockerApiVersion()) ? { startIntervalSeconds: config.healthStartIntervalSeconds } : {}),
 };
 
 const superuserPassword = new random.RandomPassword("postgres-superuser-password", { length: 32, special: false });
@@ -38,18 +40,29 @@ const access = new DatabaseAccess("database", {
   internalPort: server.internalPort,
   superuser: server.superuser,
   superuserPassword: superuserPassword.result,
-  ready: server.ready,
+  container: { name: server.containerName, id: server.container.id },
+  retainOnDelete: config.retainVolume,
   databaseName: config.databaseName,
   passwordVersion: config.passwordVersion,
 });
 
-const migrations = new Migrations("schema", {
-  projectDir,
-  migrationsDir: path.join(projectDir, "migrations"),
-  databaseUrl: access.roles.migrator.url,
-  // Re-checked when the server container is replaced; always after roles and grants exist.
-  ready: pulumi.all([server.ready, access.ready]).apply(([containerId]) => containerId),
-});
+const migrations = new Migrations(
+  "schema",
+  {
+    projectDir,
+    migrationsDir: path.join(projectDir, "migrations"),
+    databaseUrl: access.roles.migrator.url,
+    serverInstance: server.container.id,
+    ledgerReaders: {
+      provider: access.provider,
+      database: access.databaseName,
+      roles: [access.roles.app.name],
+      retainOnDelete: config.retainVolume,
+    },
+  },
+  // After every role and grant exists.
+  { dependsOn: [access] },
+);
 
 const app = new AppService("app", {
   stack,
@@ -63,7 +76,7 @@ const app = new AppService("app", {
   ingestIntervalSeconds: config.ingestIntervalSeconds,
   health,
   waitTimeoutSeconds: config.waitTimeoutSeconds,
-  migrated: migrations.applied,
+  migrations,
 });
 
 const pgadmin = config.pgadminEnabled

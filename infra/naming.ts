@@ -29,10 +29,18 @@ export function postgresDataMountPath(major: number): string {
 }
 
 export interface HealthTimings {
+  /** Between probes once the container has been healthy. */
   intervalSeconds: number;
   timeoutSeconds: number;
   retries: number;
   startPeriodSeconds: number;
+  /**
+   * Between probes while the container starts (until healthy or the start period ends), so `up`
+   * sees it healthy early while a running container is probed rarely. Undefined where the engine
+   * cannot (API below 1.44, infra/dockerEngine.ts): the interval is then at most 2 s, so `up`
+   * does not wait a long interval for the first probe.
+   */
+  startIntervalSeconds?: number;
 }
 
 export interface DockerHealthcheck {
@@ -41,15 +49,24 @@ export interface DockerHealthcheck {
   timeout: string;
   retries: number;
   startPeriod: string;
+  startInterval?: string;
 }
 
+/** Where the engine has no start interval, probes come at least this often. */
+export const INTERVAL_WITHOUT_START_INTERVAL_SECONDS = 2;
+
 export function healthcheck(tests: string[], t: HealthTimings): DockerHealthcheck {
+  const interval =
+    t.startIntervalSeconds === undefined
+      ? Math.min(t.intervalSeconds, INTERVAL_WITHOUT_START_INTERVAL_SECONDS)
+      : t.intervalSeconds;
   return {
     tests,
-    interval: `${t.intervalSeconds}s`,
+    interval: `${interval}s`,
     timeout: `${t.timeoutSeconds}s`,
     retries: t.retries,
     startPeriod: `${t.startPeriodSeconds}s`,
+    ...(t.startIntervalSeconds === undefined ? {} : { startInterval: `${t.startIntervalSeconds}s` }),
   };
 }
 

@@ -14,7 +14,7 @@ export interface Db extends Queryable {
   readonly kind: "postgres" | "pglite";
   /** Safe to log: host/db or PGlite path, never a password. */
   readonly description: string;
-  /** A postgres:// URL for tools that open their own connection (migrationStatus). Secret. */
+  /** A postgres:// URL for tools that open their own connection (runMigrations on PGlite). Secret. */
   readonly connectionString: string;
   readonly pool: pg.Pool;
   /** Runs `fn` with one client and always releases it. */

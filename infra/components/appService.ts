@@ -19,8 +19,8 @@ export interface AppServiceArgs {
   readonly ingestIntervalSeconds: number;
   readonly health: HealthTimings;
   readonly waitTimeoutSeconds: number;
-  /** Resolves once migrations succeeded; the containers start only after. */
-  readonly migrated: pulumi.Input<string[]>;
+  /** The schema step: the containers are created only after it (and its ledger grants) succeeded. */
+  readonly migrations: pulumi.Resource;
 }
 
 /** Port the app listens on inside its container. */
@@ -86,9 +86,9 @@ export class AppService extends pulumi.ComponentResource {
           restart: "unless-stopped",
           stopTimeout: 30,
           destroyGraceSeconds: 30,
-          labels: pulumi.output(args.migrated).apply(() => toDockerLabels(stackLabels(args.stack, role))),
+          labels: toDockerLabels(stackLabels(args.stack, role)),
         },
-        { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] },
+        { parent: this, dependsOn: [args.migrations], deleteBeforeReplace: true, additionalSecretOutputs: ["envs"] },
       );
 
     this.api = container("api", [loopbackPort(APP_PORT, args.hostPort)]);

@@ -1,7 +1,9 @@
 import * as postgresql from "@pulumi/postgresql";
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { postgresUrl } from "../naming.js";
+import { KeptDatabaseReclaim, ServerTakeover } from "../providers/keptCluster.js";
 
 export interface DatabaseAccessArgs {
   /** Where the provider connects: the published port on 127.0.0.1. */
@@ -12,8 +14,18 @@ export interface DatabaseAccessArgs {
   readonly internalPort: pulumi.Input<number>;
   readonly superuser: string;
   readonly superuserPassword: pulumi.Input<string>;
-  /** Resolves once the server is healthy; the provider is not used before. */
-  readonly ready: pulumi.Input<string>;
+  /**
+   * The server container, healthy: its name for `docker exec` over the unix socket (the superuser's
+   * password and a kept cluster, see providers/keptCluster.ts), its id to do that again when it is
+   * replaced. Nothing here touches the server before it exists.
+   */
+  readonly container: { readonly name: string; readonly id: pulumi.Input<string> };
+  /**
+   * Keep the database, roles and grants in the cluster on `pulumi destroy` (with a retained data
+   * volume): the provider would otherwise DROP them before the container goes. The next `up`
+   * takes them back (KeptDatabaseReclaim).
+   */
+  readonly retainOnDelete: boolean;
   /** Database to create. Default "confradar". */
   readonly databaseName?: string;
   /** Bump to generate new passwords for the three roles; they are rotated with ALTER ROLE. Default 1. */
@@ -52,20 +64,21 @@ export class DatabaseAccess extends pulumi.ComponentResource {
   public readonly database: postgresql.Database;
   public readonly databaseName: pulumi.Output<string>;
   public readonly roles: Record<RoleKey, RoleAccess>;
-  /** Resolves once the database, roles and every grant exist. */
-  public readonly ready: pulumi.Output<string>;
+  /** Every grant and default privilege, created one after another in this order. */
+  public readonly grants: pulumi.CustomResource[] = [];
 
   constructor(name: string, args: DatabaseAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:database:DatabaseAccess", name, {}, opts);
     const databaseName = args.databaseName ?? "confradar";
     const keepers = { version: String(args.passwordVersion ?? 1) };
 
-    // The port comes from the healthy container, so the provider cannot connect any earlier.
+    // The port is an output of the healthy container; the resources below also wait for the
+    // takeover step, so the provider connects to nothing earlier.
     this.provider = new postgresql.Provider(
       `${name}-provider`,
       {
         host: args.host,
-        port: pulumi.all([args.port, args.ready]).apply(([port]) => port),
+        port: args.port,
         username: args.superuser,
         password: args.superuserPassword,
         database: "postgres",
@@ -75,7 +88,25 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const withProvider = { parent: this, provider: this.provider };
+    const withProvider = { parent: this, provider: this.provider, retainOnDelete: args.retainOnDelete };
+    const roleNames = Object.values(ROLE_NAMES);
+    // New with the stack, gone with `destroy` (as the superuser password it derives from, one-way):
+    // tells the stack's own database from a kept one.
+    const generation = pulumi
+      .output(args.superuserPassword)
+      .apply((password) => createHash("sha256").update(`confradar-generation:${password}`).digest("hex").slice(0, 16));
+    const clusterFacts = {
+      containerName: args.container.name,
+      generation,
+      superuser: args.superuser,
+      databaseName,
+      roleNames,
+    };
+    const takeover = new ServerTakeover(
+      `${name}-server-takeover`,
+      { ...clusterFacts, containerId: args.container.id, superuserPassword: args.superuserPassword },
+      { parent: this },
+    );
 
     const passwords = Object.fromEntries(
       (Object.keys(ROLE_NAMES) as RoleKey[]).map((key) => [
@@ -90,7 +121,7 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         new postgresql.Role(
           `${name}-${key}-role`,
           { name: ROLE_NAMES[key], login: true, password: passwords[key].result, connectionLimit: key === "app" ? 100 : 20 },
-          withProvider,
+          { ...withProvider, dependsOn: [takeover] },
         ),
       ]),
     ) as Record<RoleKey, postgresql.Role>;
@@ -102,11 +133,18 @@ export class DatabaseAccess extends pulumi.ComponentResource {
     );
     this.databaseName = this.database.name;
 
-    const grants: pulumi.Resource[] = [];
+    const reclaim = new KeptDatabaseReclaim(`${name}-kept-database-reclaim`, clusterFacts, {
+      parent: this,
+      dependsOn: [this.database, ...Object.values(roles)],
+    });
+
+    // One grant at a time: concurrent GRANT/REVOKE on one database's ACL fails with XX000 "tuple
+    // concurrently updated" (cyrilgdn/terraform-provider-postgresql#178), on up and on destroy.
+    const chained = () => ({ ...withProvider, dependsOn: [this.grants.at(-1) ?? reclaim] });
     const grant = (suffix: string, grantArgs: postgresql.GrantArgs) =>
-      grants.push(new postgresql.Grant(`${name}-${suffix}`, grantArgs, withProvider));
+      this.grants.push(new postgresql.Grant(`${name}-${suffix}`, grantArgs, chained()));
     const defaults = (suffix: string, a: postgresql.DefaultPrivilegesArgs) =>
-      grants.push(new postgresql.DefaultPrivileges(`${name}-${suffix}`, a, withProvider));
+      this.grants.push(new postgresql.DefaultPrivileges(`${name}-${suffix}`, a, chained()));
 
     // Nobody but the three roles may connect.
     grant("public-connect", { database: this.database.name, role: "public", objectType: "database", privileges: [] });
@@ -181,10 +219,6 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       ]),
     ) as Record<RoleKey, RoleAccess>;
 
-    this.ready = pulumi
-      .all([this.database.id, ...Object.values(roles).map((r) => r.id), ...grants.map((g) => (g as pulumi.CustomResource).id)])
-      .apply(([id]) => String(id));
-
-    this.registerOutputs({ databaseName: this.databaseName, ready: this.ready });
+    this.registerOutputs({ databaseName: this.databaseName });
   }
 }

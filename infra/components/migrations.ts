@@ -1,4 +1,6 @@
+import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
+import { MIGRATIONS_SCHEMA } from "../../app/src/migrate/ledger.js";
 import { readMigrationFiles } from "../migrationFiles.js";
 import { MigrationStep } from "../providers/migrationRunner.js";
 
@@ -9,13 +11,26 @@ export interface MigrationsArgs {
   readonly migrationsDir: string;
   /** The migrator role's URL through 127.0.0.1 (secret). */
   readonly databaseUrl: pulumi.Input<string>;
-  /** Resolves once the roles and grants exist; changes when the server is replaced. */
-  readonly ready: pulumi.Input<string>;
+  /** The server container's id: the step checks again when the server is replaced. */
+  readonly serverInstance: pulumi.Input<string>;
+  /**
+   * Roles that may read the ledger (the app's /readyz compares it with its migration files). The
+   * ledger lives in its own schema, outside the app role's row rights on `public`, so no role but
+   * the migrator can write it. Granted through `provider` once the step has created the schema.
+   */
+  readonly ledgerReaders: {
+    readonly provider: postgresql.Provider;
+    readonly database: pulumi.Input<string>;
+    readonly roles: readonly string[];
+    /** Keep the grants in the cluster on destroy, as the database they live in. */
+    readonly retainOnDelete: boolean;
+  };
 }
 
 /**
  * The schema, as the post-provision step: applies migrations/ as the migrator role whenever the
- * migration files change, and does nothing otherwise.
+ * migration files change, and does nothing otherwise. Give it `dependsOn` the database access
+ * component: it runs once every role and grant exists.
  */
 export class Migrations extends pulumi.ComponentResource {
   public readonly step: MigrationStep;
@@ -37,10 +52,30 @@ export class Migrations extends pulumi.ComponentResource {
         migrationNames: files.names,
         migrationsHash: files.hash,
         databaseUrl: args.databaseUrl,
-        serverInstance: args.ready,
+        serverInstance: args.serverInstance,
       },
-      { parent: this },
+      // A component's dependsOn holds back nothing by itself: the step is what must wait.
+      { parent: this, dependsOn: opts?.dependsOn },
     );
+    let previous: pulumi.Resource = this.step;
+    for (const role of args.ledgerReaders.roles) {
+      for (const [objectType, privileges] of [
+        ["schema", ["USAGE"]],
+        ["table", ["SELECT"]],
+      ] as const) {
+        previous = new postgresql.Grant(
+          `${name}-ledger-${objectType}-${role}`,
+          { database: args.ledgerReaders.database, role, schema: MIGRATIONS_SCHEMA, objectType, privileges: [...privileges] },
+          {
+            parent: this,
+            provider: args.ledgerReaders.provider,
+            retainOnDelete: args.ledgerReaders.retainOnDelete,
+            // One grant at a time, as in DatabaseAccess (XX000 "tuple concurrently updated").
+            dependsOn: [previous],
+          },
+        );
+      }
+    }
     this.applied = this.step.applied;
     this.serverVersion = this.step.serverVersion;
     this.registerOutputs({ applied: this.applied, serverVersion: this.serverVersion });

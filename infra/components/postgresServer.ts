@@ -51,10 +51,10 @@ export class PostgresServer extends pulumi.ComponentResource {
   public readonly internalHost: pulumi.Output<string>;
   public readonly internalPort: pulumi.Output<number>;
   public readonly superuser: string;
+  /** The container's name (plain: it stays the same when the container is replaced). */
+  public readonly containerName: string;
   public readonly networkName: pulumi.Output<string>;
   public readonly volumeName: pulumi.Output<string>;
-  /** Resolves only once the container is healthy; changes when the container is replaced. */
-  public readonly ready: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:database:PostgresServer", name, {}, opts);
@@ -119,15 +119,14 @@ export class PostgresServer extends pulumi.ComponentResource {
     this.internalHost = pulumi.output("postgres");
     this.internalPort = pulumi.output(5432);
     this.superuser = SUPERUSER;
+    this.containerName = containerName;
     this.networkName = this.network.name;
     this.volumeName = this.volume.name;
-    this.ready = pulumi.all([this.container.id, this.hostPort]).apply(([id]) => id);
 
     this.registerOutputs({
       hostPort: this.hostPort,
       networkName: this.networkName,
       volumeName: this.volumeName,
-      ready: this.ready,
     });
   }
 }

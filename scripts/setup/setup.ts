@@ -7,15 +7,17 @@
  *   images      the stack's images: present, pulled where a registry answers, else built here
  *               (scripts/images/build)
  *   actionlint  the workflow checker the tests use (scripts/ci/install-actionlint)
+ *   chromium    Debian's chromium for the e2e browser check (scripts/ci/install-chromium)
  * `tsx scripts/setup/setup.ts [STEP...]` runs the named steps (default: all); `npm test` runs them
  * first (pretest), `npm run up` runs engine, cli and images.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot, toolchainProblems } from "../pulumi/offline-env.js";
 
-export const SETUP_STEPS = ["engine", "cli", "images", "actionlint"] as const;
+export const SETUP_STEPS = ["engine", "cli", "images", "actionlint", "chromium"] as const;
 export type SetupStep = (typeof SETUP_STEPS)[number];
 
 export class SetupError extends Error {}
@@ -99,6 +101,14 @@ export async function ensureActionlint(): Promise<void> {
   if ((await run("bash", ["scripts/ci/install-actionlint"])) !== 0) throw new SetupError("actionlint could not be built");
 }
 
+/** The browser tests/e2e/browser.ts drives: Debian's, since Playwright's own download cannot work here. */
+export async function ensureChromium(): Promise<void> {
+  if (existsSync("/usr/bin/chromium")) return;
+  announce("installing Debian's chromium for the e2e browser check (scripts/ci/install-chromium; ~1 min once)");
+  if ((await run("bash", ["scripts/ci/install-chromium"])) !== 0)
+    throw new SetupError("chromium could not be installed: see the lines above, and docs/troubleshooting.md");
+}
+
 async function main(steps: string[]): Promise<void> {
   const chosen = steps.length > 0 ? steps : [...SETUP_STEPS];
   for (const step of chosen)
@@ -113,6 +123,7 @@ async function main(steps: string[]): Promise<void> {
     await ensureImages([], []);
   }
   if (chosen.includes("actionlint")) await ensureActionlint();
+  if (chosen.includes("chromium")) await ensureChromium();
   announce(`ready (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 

@@ -8,6 +8,8 @@ export interface RecordedResource {
   opts: { retainOnDelete: boolean; deleteBeforeReplace: boolean };
   /** URNs of the resources each input property waits for. */
   propertyDependencies: Record<string, string[]>;
+  /** URNs of every resource it waits for: its inputs' and its `dependsOn` (components expanded). */
+  dependencies: string[];
 }
 
 export interface ProgramRun {
@@ -76,6 +78,7 @@ export async function runProgram(stack: string, config: Record<string, string>):
       propertyDependencies: Object.fromEntries(
         [...req.getPropertydependenciesMap().entries()].map(([key, deps]: [string, any]) => [key, deps.getUrnsList()]),
       ),
+      dependencies: req.getDependenciesList(),
     });
     return register(req, callback);
   };

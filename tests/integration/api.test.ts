@@ -3,7 +3,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildApp } from "../../app/src/api/app.js";
 import type { Db } from "../../app/src/db.js";
 import { runIngest } from "../../app/src/worker/ingest.js";
-import { countAll, FIXTURE_DATASET, openTestDatabase, silentLogger, type TestDatabase } from "./app-harness.js";
+import {
+  connectionCountingProxy,
+  countAll,
+  FIXTURE_DATASET,
+  openAppDatabase,
+  openTestDatabase,
+  silentLogger,
+  type TestDatabase,
+} from "./app-harness.js";
 
 // The fixture's FUTR 2099 has its abstract deadline 10.5 days after this instant.
 const NOW = new Date("2099-01-01T00:00:00Z");
@@ -69,6 +77,49 @@ describe("health", () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: "ready", migrations: { applied: expect.any(Number) } });
     expect(res.json().migrations.applied).toBeGreaterThanOrEqual(5);
+  });
+
+  it("/readyz reads the ledger on the app's own pool: repeated probes open no connection", async () => {
+    // Every connection the app's database handle makes, its pool's or one of its own through
+    // db.connectionString, goes through the proxy and is counted.
+    const proxy = await connectionCountingProxy(t.db.connectionString);
+    const db = await openAppDatabase(proxy.url, "confradar-readyz-test");
+    const probedApp = await buildApp({ db, logger: silentLogger });
+    try {
+      expect((await probedApp.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
+      const warm = proxy.connections;
+      expect(warm).toBeGreaterThanOrEqual(1);
+      expect(warm).toBeLessThanOrEqual(2);
+      for (let i = 0; i < 20; i++) {
+        const res = await probedApp.inject({ method: "GET", url: "/readyz" });
+        expect(res.statusCode).toBe(200);
+        expect(res.json().migrations.applied).toBeGreaterThanOrEqual(5);
+      }
+      expect(proxy.connections).toBe(warm);
+    } finally {
+      await probedApp.close();
+      await db.close();
+      await proxy.close();
+    }
+  });
+
+  it("/readyz by default is 503 naming a migration missing from the ledger (read on the pool)", async () => {
+    const { rows } = await t.db.query<{ id: number; name: string; run_on: string }>(
+      "DELETE FROM migration_ledger.pgmigrations WHERE id = (SELECT max(id) FROM migration_ledger.pgmigrations) RETURNING id, name, run_on::text AS run_on",
+    );
+    const removed = rows[0]!;
+    try {
+      const res = await get("/readyz");
+      expect(res.statusCode).toBe(503);
+      expect(res.json().pending).toEqual([removed.name]);
+    } finally {
+      await t.db.query("INSERT INTO migration_ledger.pgmigrations (id, name, run_on) VALUES ($1, $2, $3::timestamp)", [
+        removed.id,
+        removed.name,
+        removed.run_on,
+      ]);
+    }
+    expect((await get("/readyz")).statusCode).toBe(200);
   });
 
   it("/readyz is 503 naming pending migrations", async () => {

@@ -4,6 +4,7 @@
  * TEST_DATABASE_URL), opened the way the app opens it: openDatabase, same pool settings, type
  * parsers and error handling.
  */
+import { createServer, connect, type Socket } from "node:net";
 import { openDatabase, type Db } from "../../app/src/db.js";
 import { createLogger, type Logger } from "../../app/src/logger.js";
 import { freshDatabase } from "../helpers/database.js";
@@ -55,3 +56,63 @@ export async function countAll(db: Db): Promise<Record<string, number>> {
 }
 
 export const FIXTURE_DATASET = new URL("../fixtures/app-dataset.json", import.meta.url).pathname;
+
+export interface ConnectionCountingProxy {
+  /** `target` with host and port pointing at the proxy. Secret, like `target`. */
+  url: string;
+  /** TCP connections accepted so far: each pg connection (a pool's client or a pg.Client) is one. */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP relay on 127.0.0.1 in front of the database at `target` that counts the connections made
+ * through it: what opens connections and how many, on PGlite and a server alike.
+ */
+export async function connectionCountingProxy(target: string): Promise<ConnectionCountingProxy> {
+  const upstream = new URL(target);
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server = createServer((client) => {
+    connections++;
+    const database = connect(Number(upstream.port || 5432), upstream.hostname);
+    for (const [a, b] of [
+      [client, database],
+      [database, client],
+    ] as const) {
+      sockets.add(a);
+      a.on("error", () => b.destroy());
+      a.on("close", () => {
+        sockets.delete(a);
+        b.destroy();
+      });
+      a.pipe(b);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the proxy has no TCP address");
+  const url = new URL(target);
+  url.hostname = "127.0.0.1";
+  url.port = String(address.port);
+  return {
+    url: url.toString(),
+    get connections() {
+      return connections;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** openDatabase as the app does it, on a URL of the test's choosing, with a pool that keeps idle clients. */
+export const openAppDatabase = (databaseUrl: string, applicationName: string) =>
+  openDatabase({
+    databaseUrl,
+    pool: { ...pool, idleTimeoutMs: 60_000 },
+    startupTimeoutMs: 10_000,
+    applicationName,
+    logger: silentLogger,
+  });

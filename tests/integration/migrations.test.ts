@@ -10,6 +10,7 @@ import {
   defaultMigrationsDir,
   listMigrationNames,
   MigrationError,
+  MIGRATIONS_SCHEMA,
   migrationStatus,
   runMigrations,
 } from "../../app/src/migrate/index.js";
@@ -55,7 +56,18 @@ async function publicTables(): Promise<string[]> {
 }
 
 async function appliedNames(): Promise<string[]> {
-  return (await rows<{ name: string }>(url, "SELECT name FROM public.pgmigrations ORDER BY run_on, id")).map((r) => r.name);
+  return (await rows<{ name: string }>(url, "SELECT name FROM migration_ledger.pgmigrations ORDER BY run_on, id")).map(
+    (r) => r.name,
+  );
+}
+
+/** Every table named pgmigrations, as schema.table. */
+async function ledgerTables(): Promise<string[]> {
+  const r = await rows<{ t: string }>(
+    url,
+    "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_name = 'pgmigrations' ORDER BY 1",
+  );
+  return r.map((x) => x.t);
 }
 
 beforeAll(async () => {
@@ -83,23 +95,19 @@ describe(`migrations on ${kind === "postgres" ? "a PostgreSQL server (TEST_DATAB
     expect([...all].sort()).toEqual(all);
   });
 
-  it("reports everything pending before the migrations table exists", async () => {
+  it("reports everything pending before the ledger's schema, then its table, exists", async () => {
+    expect(await migrationStatus({ databaseUrl: url })).toEqual({ applied: [], pending: all });
+    // What the deployed stack's infra does before the first migration: the schema, empty.
+    await rows(url, `CREATE SCHEMA ${MIGRATIONS_SCHEMA}`);
     expect(await migrationStatus({ databaseUrl: url })).toEqual({ applied: [], pending: all });
   });
 
-  it("migrates up to head from .ts files through the programmatic runner", async () => {
+  it("migrates up to head from .ts files through the programmatic runner, the ledger outside public", async () => {
     const { ran } = await runMigrations({ databaseUrl: url });
     expect(ran).toEqual(all);
     expect(await migrationStatus({ databaseUrl: url })).toEqual({ applied: all, pending: [] });
-    expect(await publicTables()).toEqual([
-      "conference_topics",
-      "conferences",
-      "deadlines",
-      "ingest_runs",
-      "pgmigrations",
-      "sources",
-      "topics",
-    ]);
+    expect(await publicTables()).toEqual(["conference_topics", "conferences", "deadlines", "ingest_runs", "sources", "topics"]);
+    expect(await ledgerTables()).toEqual(["migration_ledger.pgmigrations"]);
   });
 
   it("applies nothing on a second run", async () => {
@@ -126,7 +134,7 @@ describe(`migrations on ${kind === "postgres" ? "a PostgreSQL server (TEST_DATAB
         `SELECT tc.table_name, string_agg(k.column_name, ',' ORDER BY k.ordinal_position) AS cols
            FROM information_schema.table_constraints tc
            JOIN information_schema.key_column_usage k USING (constraint_schema, constraint_name, table_name)
-          WHERE tc.table_schema = 'public' AND tc.constraint_type = 'PRIMARY KEY' AND tc.table_name <> 'pgmigrations'
+          WHERE tc.table_schema = 'public' AND tc.constraint_type = 'PRIMARY KEY'
           GROUP BY tc.table_name ORDER BY 1`,
       );
       expect(r).toEqual([
@@ -140,7 +148,7 @@ describe(`migrations on ${kind === "postgres" ? "a PostgreSQL server (TEST_DATAB
       const ids = await rows<{ table_name: string; data_type: string; is_identity: string; identity_generation: string }>(
         url,
         `SELECT table_name, data_type, is_identity, identity_generation FROM information_schema.columns
-          WHERE table_schema = 'public' AND column_name = 'id' AND table_name <> 'pgmigrations' ORDER BY 1`,
+          WHERE table_schema = 'public' AND column_name = 'id' ORDER BY 1`,
       );
       expect(ids).toHaveLength(5);
       for (const c of ids) expect(c).toMatchObject({ data_type: "bigint", is_identity: "YES", identity_generation: "ALWAYS" });
@@ -220,7 +228,7 @@ describe(`migrations on ${kind === "postgres" ? "a PostgreSQL server (TEST_DATAB
       const r = await rows<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>(
         url,
         `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
-          WHERE table_schema = 'public' AND table_name <> 'pgmigrations'
+          WHERE table_schema = 'public'
             AND (data_type LIKE 'timestamp%' OR column_name IN ('created_at', 'updated_at')) ORDER BY 1, 2`,
       );
       expect(r.every((c) => c.data_type === "timestamp with time zone")).toBe(true);
@@ -358,7 +366,8 @@ export async function down(pgm) { pgm.sql("DROP TABLE session_probe"); }
   it("migrates down to zero, leaving no tables or types behind", async () => {
     const { ran } = await runMigrations({ databaseUrl: url, direction: "down", count: all.length });
     expect(ran).toEqual([...all].reverse());
-    expect(await publicTables()).toEqual(["pgmigrations"]);
+    expect(await publicTables()).toEqual([]);
+    expect(await ledgerTables()).toEqual(["migration_ledger.pgmigrations"]);
     expect(
       await rows(url, "SELECT typname FROM pg_type WHERE typname IN ('conference_format','deadline_kind','ingest_status')"),
     ).toEqual([]);
@@ -377,7 +386,7 @@ export async function down(pgm) { pgm.sql("DROP TABLE session_probe"); }
     );
     expect((error as Error).cause).toMatchObject({ code: "42P01" });
     // All six were in one transaction: not even the five good ones stayed.
-    expect(await publicTables()).toEqual(["pgmigrations"]);
+    expect(await publicTables()).toEqual([]);
     expect(await appliedNames()).toEqual([]);
     // The lock was released and the session is usable: a normal run goes through.
     expect((await runMigrations({ databaseUrl: url, lockWaitTimeoutMs: 5_000 })).ran).toEqual(all);

@@ -117,7 +117,7 @@ describe("the migration step under the real engine", () => {
     expect(String(result.outputs.serverVersion?.value)).toMatch(new RegExp(`^${localMajor}\\.`));
     const tables = await query<{ table_name: string }>(
       url,
-      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+      "SELECT table_name FROM information_schema.tables WHERE table_schema IN ('public', 'migration_ledger')",
     );
     expect(tables.map((t) => t.table_name)).toEqual(
       expect.arrayContaining(["conferences", "deadlines", "ingest_runs", "pgmigrations"]),
@@ -137,7 +137,7 @@ describe("the migration step under the real engine", () => {
     const result = await project!.stack.up({ onOutput: () => {} });
     expect(result.summary.resourceChanges).toMatchObject({ update: 1 });
     expect(result.outputs.applied?.value).toEqual([...shipped(), "20991231000000000_add-notes"]);
-    const rows = await query<{ name: string }>(url, "SELECT name FROM pgmigrations ORDER BY id DESC LIMIT 1");
+    const rows = await query<{ name: string }>(url, "SELECT name FROM migration_ledger.pgmigrations ORDER BY id DESC LIMIT 1");
     expect(rows[0]?.name).toBe("20991231000000000_add-notes");
   });
 
@@ -159,7 +159,7 @@ describe("the migration step under the real engine", () => {
       "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'should_not_exist'",
     );
     expect(Number(tables[0]!.n)).toBe(0);
-    const applied = await query<{ n: string }>(url, "SELECT count(*) AS n FROM pgmigrations");
+    const applied = await query<{ n: string }>(url, "SELECT count(*) AS n FROM migration_ledger.pgmigrations");
     expect(Number(applied[0]!.n)).toBe(shipped().length + 1);
 
     // The state kept the last good inputs: without the broken file there is nothing to do.

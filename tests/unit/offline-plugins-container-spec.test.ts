@@ -101,10 +101,21 @@ describe("offline docker plugin: validateContainer", () => {
   it("refuses unknown keys in the healthcheck object and in networks", () => {
     const failures = validateContainer({
       image: "img",
-      healthcheck: { tests: ["CMD", "true"], startInterval: "1s" },
+      healthcheck: { tests: ["CMD", "true"], startInterval: "soon" },
       networksAdvanced: [{ name: "n", ipv4Address: "10.0.0.2" }],
     });
     expect(failures.map((f) => f.property).sort()).toEqual(["healthcheck.startInterval", "networksAdvanced.ipv4Address"]);
+  });
+
+  it("sends a health check's start interval only when one is set (engines before API 1.44 drop it)", () => {
+    const withStart = containerCreateBody({
+      image: "img",
+      name: "c",
+      healthcheck: { tests: ["CMD", "true"], interval: "10s", startInterval: "1s" },
+    } as never);
+    expect(withStart.Healthcheck?.StartInterval).toBe(1_000_000_000);
+    const without = containerCreateBody({ image: "img", name: "c", healthcheck: { tests: ["CMD", "true"] } } as never);
+    expect(without.Healthcheck).not.toHaveProperty("StartInterval");
   });
 
   it("refuses mount types other than volume and bind", () => {

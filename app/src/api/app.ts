@@ -1,7 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { isTransientConnectError, type Db } from "../db.js";
-import { migrationStatus as readMigrationStatus } from "../migrate/index.js";
+import { migrationStatusOn } from "../migrate/index.js";
 import { pageRoutes } from "../web/routes.js";
 import { mapDbError } from "./db-errors.js";
 import { HttpError } from "./errors.js";
@@ -15,7 +15,10 @@ export interface BuildAppOptions {
   logger: Logger;
   /** What time it is; tests pin it. Default: the clock. */
   now?: () => Date;
-  /** For /readyz. Default: migrationStatus from app/src/migrate against db.connectionString. */
+  /**
+   * For /readyz. Default: migrationStatusOn(db) from app/src/migrate, the ledger read on the app's
+   * own pool (a probe opens no connection of its own).
+   */
   migrationStatus?: MigrationStatusFn;
   /** Upper bound of each /readyz probe. Default 3000 ms. */
   probeTimeoutMs?: number;
@@ -76,7 +79,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   healthRoutes(app, {
     db,
     probeTimeoutMs: opts.probeTimeoutMs ?? 3000,
-    migrationStatus: opts.migrationStatus ?? (() => readMigrationStatus({ databaseUrl: db.connectionString })),
+    migrationStatus: opts.migrationStatus ?? (() => migrationStatusOn(db)),
   });
   conferenceRoutes(app, deps);
   deadlineRoutes(app, deps);

@@ -4,6 +4,7 @@ import pg from "pg";
 import { jiti, runner, type MigrationBuilder } from "node-pg-migrate";
 import { resolveDatabase } from "../store/index.js";
 import { defaultMigrationsDir, ignorePatternFor, listMigrationNames, readMigrationFiles, stripExt } from "./files.js";
+import { MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from "./ledger.js";
 import {
   acquireMigrationLock,
   applySessionSettings,
@@ -15,8 +16,24 @@ import {
 export { defaultMigrationsDir, listMigrationNames } from "./files.js";
 export { migrationDefaults, MigrationLockTimeoutError } from "./session.js";
 
-export const migrationsTable = "pgmigrations";
-export const migrationsSchema = "public";
+export { MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from "./ledger.js";
+
+/** The ledger, quoted for SQL. */
+const LEDGER = `"${MIGRATIONS_SCHEMA}"."${MIGRATIONS_TABLE}"`;
+/** Where the ledger was before it got its own schema (node-pg-migrate's default). */
+const LEGACY_LEDGER = `"public"."${MIGRATIONS_TABLE}"`;
+
+export interface MigrationStatus {
+  /** Names (without extension) in the order they were applied. */
+  applied: string[];
+  /** Names in migrationsDir not in the ledger, in the order they would apply. */
+  pending: string[];
+}
+
+/** Anything that runs a query: a pg.Client, a pg.Pool, the app's Db. */
+export interface LedgerQueryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
 
 export interface MigrateLogger {
   info(msg: string): void;
@@ -110,8 +127,9 @@ function trackingLoader(current: { name?: string }) {
 }
 
 /**
- * Applies (or reverts) migrations in one transaction, holding node-pg-migrate's advisory lock.
- * Returns the names that ran, in the order they ran.
+ * Applies (or reverts) migrations in one transaction, holding node-pg-migrate's advisory lock (and
+ * first, under the same lock, moves a ledger left in public: prepareLedger). Returns the names that
+ * ran, in the order they ran.
  */
 export async function runMigrations(opts: MigrateOptions): Promise<{ ran: string[] }> {
   const direction = opts.direction ?? "up";
@@ -140,12 +158,17 @@ export async function runMigrations(opts: MigrateOptions): Promise<{ ran: string
       await acquireMigrationLock(client, opts.lockWaitTimeoutMs ?? migrationDefaults.lockWaitTimeoutMs, lockTimeoutMs);
       const current: { name?: string } = {};
       try {
+        const { schemaExists } = await prepareLedger(client, logger);
         const ran = await runner({
           dbClient: client,
           dir: migrationsDir,
           ignorePattern: ignorePatternFor(language),
-          migrationsTable,
-          migrationsSchema,
+          migrationsTable: MIGRATIONS_TABLE,
+          migrationsSchema: MIGRATIONS_SCHEMA,
+          // CREATE SCHEMA IF NOT EXISTS checks CREATE on the database before it looks whether the
+          // schema exists: only ask for it when the schema is missing (PGlite, a bare server), so a
+          // migrator whose schema the infra made beforehand needs no CREATE on the database.
+          createMigrationsSchema: !schemaExists,
           direction,
           ...(opts.count !== undefined ? { count: opts.count } : {}),
           checkOrder: true,
@@ -201,11 +224,86 @@ function explainFailure(error: unknown, migration: string | undefined, direction
   );
 }
 
-/** Applied and pending migration names (without extension), each in order. */
-export async function migrationStatus(opts: {
-  databaseUrl: string;
-  migrationsDir?: string;
-}): Promise<{ applied: string[]; pending: string[] }> {
+/**
+ * Under the migration lock, before node-pg-migrate runs: a database migrated while the ledger was
+ * public.pgmigrations (and without migration_ledger.pgmigrations) gets it moved, in one transaction,
+ * so the run finds every migration applied instead of re-applying them all. `SET SCHEMA` keeps the
+ * rows, ids, the id sequence and the ACL; that ACL holds the row rights public's default privileges
+ * gave (the app role's INSERT, UPDATE, DELETE in the deployed stack), so every non-owner's right
+ * other than SELECT is revoked. Returns whether the ledger's schema exists now.
+ */
+async function prepareLedger(client: pg.ClientBase, logger: MigrateLogger): Promise<{ schemaExists: boolean }> {
+  let found: { legacy: string | null; ledger: string | null; schema: string | null };
+  await client.query("BEGIN");
+  try {
+    const { rows } = await client.query<typeof found>(
+      "SELECT to_regclass($1)::text AS legacy, to_regclass($2)::text AS ledger, to_regnamespace($3)::text AS schema",
+      [LEGACY_LEDGER, LEDGER, `"${MIGRATIONS_SCHEMA}"`],
+    );
+    found = rows[0] ?? { legacy: null, ledger: null, schema: null };
+    if (found.legacy !== null && found.ledger === null) {
+      if (found.schema === null) await client.query(`CREATE SCHEMA "${MIGRATIONS_SCHEMA}"`);
+      await client.query(`ALTER TABLE ${LEGACY_LEDGER} SET SCHEMA "${MIGRATIONS_SCHEMA}"`);
+      await revokeLedgerWrites(client);
+    }
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw new Error(`Could not move the migration ledger ${LEGACY_LEDGER} to ${LEDGER}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (found.legacy === null) return { schemaExists: found.schema !== null };
+  if (found.ledger !== null) {
+    logger.warn(
+      `both ${LEGACY_LEDGER} and ${LEDGER} exist: ${LEDGER} is the ledger, ${LEGACY_LEDGER} is left as it is ` +
+        "(an older migrator made it?): check it and drop it",
+    );
+    return { schemaExists: true };
+  }
+  logger.info(`moved the migration ledger ${LEGACY_LEDGER} to ${LEDGER} (nothing re-applied)`);
+  return { schemaExists: true };
+}
+
+/** Revokes every right but SELECT that a role other than the owner holds on the ledger and its id sequence. */
+async function revokeLedgerWrites(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ grantee: string; is_sequence: boolean; relation: string }>(
+    `SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END AS grantee,
+            c.relkind = 'S' AS is_sequence, c.oid::regclass::text AS relation
+       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+      WHERE c.oid IN ($1::text::regclass, pg_get_serial_sequence($1::text, 'id')::regclass) AND a.grantee <> c.relowner`,
+    [LEDGER],
+  );
+  for (const r of rows) {
+    const what = r.is_sequence ? "USAGE, UPDATE ON SEQUENCE" : "INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON TABLE";
+    await client.query(`REVOKE ${what} ${r.relation} FROM ${r.grantee}`);
+  }
+}
+
+/**
+ * The one read of the ledger, on whatever connection `db` is: the CLI's own client or the app's
+ * pool. No ledger schema or table yet means nothing applied.
+ */
+export async function readMigrationStatus(db: LedgerQueryable, names: string[]): Promise<MigrationStatus> {
+  const { rows: exists } = await db.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [LEDGER]);
+  if (!exists[0]?.t) return { applied: [], pending: names };
+  const { rows } = await db.query<{ name: string }>(`SELECT name FROM ${LEDGER} ORDER BY run_on, id`);
+  const applied = rows.map((r) => r.name);
+  const appliedSet = new Set(applied);
+  return { applied, pending: names.filter((n) => !appliedSet.has(n)) };
+}
+
+/**
+ * Applied and pending migrations on a connection the caller already has (the app's pool, for
+ * /readyz): no connection of its own.
+ */
+export async function migrationStatusOn(db: LedgerQueryable, opts: { migrationsDir?: string } = {}): Promise<MigrationStatus> {
+  const names = await listMigrationNames(resolve(opts.migrationsDir ?? defaultMigrationsDir));
+  return readMigrationStatus(db, names);
+}
+
+/** Applied and pending migration names (without extension), each in order, on a connection of its own (the CLI, the infra). */
+export async function migrationStatus(opts: { databaseUrl: string; migrationsDir?: string }): Promise<MigrationStatus> {
   const names = await listMigrationNames(resolve(opts.migrationsDir ?? defaultMigrationsDir));
   const database = await resolveDatabase(opts.databaseUrl);
   try {
@@ -217,15 +315,7 @@ export async function migrationStatus(opts: {
     client.on("error", () => undefined);
     await client.connect();
     try {
-      const table = `${migrationsSchema}.${migrationsTable}`;
-      const { rows: exists } = await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table]);
-      if (!exists[0]?.t) return { applied: [], pending: names };
-      const { rows } = await client.query<{ name: string }>(
-        `SELECT name FROM "${migrationsSchema}"."${migrationsTable}" ORDER BY run_on, id`,
-      );
-      const applied = rows.map((r) => r.name);
-      const appliedSet = new Set(applied);
-      return { applied, pending: names.filter((n) => !appliedSet.has(n)) };
+      return await readMigrationStatus(client, names);
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -106,14 +106,7 @@ export function validateContainer(inputs: ContainerInputs): CheckFailure[] {
       property: "restart",
       reason: `restart must be one of ${RESTART_POLICIES.join(", ")} (got "${inputs.restart}")`,
     });
-  const startInterval = inputs.healthcheck?.startInterval;
-  if (startInterval !== undefined && !containsUnknown(startInterval) && parseDuration(startInterval) !== 0)
-    failures.push({
-      property: "healthcheck.startInterval",
-      reason:
-        "healthcheck.startInterval is not implemented by ConfRadar's offline docker plugin (Docker 25+): leave it unset, or install the official docker plugin",
-    });
-  for (const key of ["interval", "timeout", "startPeriod"] as const) {
+  for (const key of ["interval", "timeout", "startPeriod", "startInterval"] as const) {
     const value = inputs.healthcheck?.[key];
     if (typeof value === "string" && !containsUnknown(value) && parseDuration(value) === undefined)
       failures.push({ property: `healthcheck.${key}`, reason: `"${value}" is not a duration such as 2s, 500ms or 1m30s` });
@@ -139,7 +132,15 @@ export interface CreateBody {
   User?: string;
   Labels: Record<string, string>;
   ExposedPorts: Record<string, object>;
-  Healthcheck?: { Test: string[]; Interval: number; Timeout: number; Retries: number; StartPeriod: number };
+  Healthcheck?: {
+    Test: string[];
+    Interval: number;
+    Timeout: number;
+    Retries: number;
+    StartPeriod: number;
+    /** Engine API 1.44+; older engines drop it, so it is sent only when set. */
+    StartInterval?: number;
+  };
   StopSignal?: string;
   StopTimeout?: number;
   HostConfig: {
@@ -176,6 +177,7 @@ export function containerCreateBody(inputs: ContainerInputs): CreateBody {
             Timeout: parseDuration(health.timeout ?? "0s") ?? 0,
             Retries: health.retries ?? 0,
             StartPeriod: parseDuration(health.startPeriod ?? "0s") ?? 0,
+            ...(parseDuration(health.startInterval ?? "0s") ? { StartInterval: parseDuration(health.startInterval!) } : {}),
           },
         }
       : {}),

@@ -57,7 +57,7 @@ describe("migrations on a real server: locking and timeouts", () => {
     expect(ranCounts).toEqual([0, all.length]);
     const applied = await rows<{ name: string; n: number }>(
       url,
-      "SELECT name, count(*)::int AS n FROM pgmigrations GROUP BY name ORDER BY name",
+      "SELECT name, count(*)::int AS n FROM migration_ledger.pgmigrations GROUP BY name ORDER BY name",
     );
     expect(applied).toEqual(all.map((name) => ({ name, n: 1 })));
   });
@@ -68,7 +68,9 @@ describe("migrations on a real server: locking and timeouts", () => {
       Array.from({ length: 5 }, () => runMigrations({ databaseUrl: url, lockWaitTimeoutMs: 30_000 })),
     );
     expect(results.filter((r) => r.ran.length > 0)).toEqual([{ ran: all.slice(-2) }]);
-    expect((await rows<{ n: number }>(url, "SELECT count(*)::int AS n FROM pgmigrations"))[0]!.n).toBe(all.length);
+    expect((await rows<{ n: number }>(url, "SELECT count(*)::int AS n FROM migration_ledger.pgmigrations"))[0]!.n).toBe(
+      all.length,
+    );
   });
 
   it("waits while another migrator holds the lock and proceeds when it is released", async () => {
@@ -101,7 +103,9 @@ describe("migrations on a real server: locking and timeouts", () => {
     } finally {
       await holder.release();
     }
-    expect((await rows<{ n: number }>(url, "SELECT count(*)::int AS n FROM pgmigrations"))[0]!.n).toBe(all.length - 1);
+    expect((await rows<{ n: number }>(url, "SELECT count(*)::int AS n FROM migration_ledger.pgmigrations"))[0]!.n).toBe(
+      all.length - 1,
+    );
     expect((await runMigrations({ databaseUrl: url })).ran).toEqual(all.slice(-1));
   });
 
@@ -155,7 +159,9 @@ describe("migrations on a real server: locking and timeouts", () => {
     expect((error as MigrationError).migration).toBe(name);
     expect((error as Error).cause).toMatchObject({ code: "57014" });
     expect(Date.now() - started).toBeLessThan(4_000);
-    expect((await rows<{ n: number }>(url, "SELECT count(*)::int AS n FROM pgmigrations"))[0]!.n).toBe(all.length);
+    expect((await rows<{ n: number }>(url, "SELECT count(*)::int AS n FROM migration_ledger.pgmigrations"))[0]!.n).toBe(
+      all.length,
+    );
   });
 
   it("releases the lock when the migrator's connection dies mid-migration", async () => {
@@ -182,6 +188,8 @@ describe("migrations on a real server: locking and timeouts", () => {
     const started = Date.now();
     expect((await runMigrations({ databaseUrl: url, lockWaitTimeoutMs: 2_000 })).ran).toEqual([]);
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect((await rows<{ n: number }>(url, "SELECT count(*)::int AS n FROM pgmigrations"))[0]!.n).toBe(all.length);
+    expect((await rows<{ n: number }>(url, "SELECT count(*)::int AS n FROM migration_ledger.pgmigrations"))[0]!.n).toBe(
+      all.length,
+    );
   });
 });

@@ -4,19 +4,25 @@
  * The test points a throwaway project's `main` here and chooses the part with `mode`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Migrations } from "../../../infra/components/migrations.js";
+import { readMigrationFiles } from "../../../infra/migrationFiles.js";
 import { DataVolumeGuard } from "../../../infra/providers/dataVolumeGuard.js";
+import { MigrationStep } from "../../../infra/providers/migrationRunner.js";
 
 const config = new pulumi.Config();
 const mode = config.require("mode");
 
+// The step alone: the Migrations component adds the ledger's grants, which need the stack's roles.
+const migrationsDir = config.get("migrationsDir");
+const files = migrationsDir ? readMigrationFiles(migrationsDir) : undefined;
 const migrations =
-  mode === "migrations"
-    ? new Migrations("schema", {
+  mode === "migrations" && migrationsDir && files
+    ? new MigrationStep("schema-step", {
         projectDir: config.require("projectDir"),
-        migrationsDir: config.require("migrationsDir"),
+        migrationsDir,
+        migrationNames: files.names,
+        migrationsHash: files.hash,
         databaseUrl: config.requireSecret("databaseUrl"),
-        ready: config.require("serverInstance"),
+        serverInstance: config.require("serverInstance"),
       })
     : undefined;
 

@@ -6,6 +6,7 @@ export type MigrationStatusFn = () => Promise<{ applied: string[]; pending: stri
 
 export interface HealthDeps {
   db: Db;
+  /** Reads the migration ledger; the app wires migrationStatusOn(db), on the app's pool. */
   migrationStatus: MigrationStatusFn;
   /** Upper bound for each readiness probe, so a hung database gives a 503, not a hung check. */
   probeTimeoutMs: number;
