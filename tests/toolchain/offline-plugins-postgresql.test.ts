@@ -187,6 +187,19 @@ describe("postgresql Role, Database, Grant and DefaultPrivileges", () => {
     expect((await grantHandler.read(id, state, connectGrant, ctx("connect")))?.inputs.privileges).toEqual(["CONNECT"]);
   });
 
+  it("revokes before it grants, as the official plugin: a database grant to the owner without CREATE takes the owner's CREATE away", async () => {
+    const canCreate = async () =>
+      (await query<{ ok: boolean }>("SELECT has_database_privilege($1, $2, 'CREATE') AS ok", [owner.name, database]))[0]!.ok;
+    expect(await canCreate()).toBe(true);
+    const ownerConnect: GrantInputs = { database, role: owner.name, objectType: "database", privileges: ["CONNECT"] };
+    const created = await grantHandler.create(checked(grantHandler, ownerConnect), ctx("owner-connect"));
+    expect(await canCreate()).toBe(false);
+    // What infra/components/databaseAccess.ts gives the migrator: CREATE stays in the list.
+    const withCreate: GrantInputs = { ...ownerConnect, privileges: ["CONNECT", "CREATE", "TEMPORARY"] };
+    await grantHandler.update!(created.id, created.state, checked(grantHandler, withCreate), ownerConnect, ctx("owner-connect"));
+    expect(await canCreate()).toBe(true);
+  });
+
   it("grants SELECT on the schema's tables, reads a revoke made by hand as drift, and grants again", async () => {
     await query("CREATE TABLE public.t1 (id int); INSERT INTO public.t1 VALUES (1)", [], {
       db: database,
