@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 // One runner, several projects: `npm test` runs them all; `--project NAME` runs one.
 // unit: pure functions, no I/O. integration: real SQL on PGlite or TEST_DATABASE_URL.
 // infra: the Pulumi program under mocks. toolchain and e2e: the real Pulumi engine and Docker.
+// groupOrder: the e2e suites write temporary migrations into migrations/ and bring stacks up, so
+// they run last and alone; the toolchain tests run after the quick projects.
 export default defineConfig({
   test: {
     projects: [
@@ -25,6 +27,7 @@ export default defineConfig({
         test: {
           name: "toolchain",
           include: ["tests/toolchain/**/*.test.ts"],
+          sequence: { groupOrder: 1 },
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,
@@ -34,6 +37,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["tests/e2e/**/*.test.ts"],
+          sequence: { groupOrder: 2 },
           testTimeout: 900_000,
           hookTimeout: 900_000,
           fileParallelism: false,

@@ -49,7 +49,18 @@ export interface DockerHealthcheck {
   timeout: string;
   retries: number;
   startPeriod: string;
-  startInterval?: string;
+  startInterval: string;
+}
+
+/**
+ * Whole seconds as Go's time.Duration prints them ("1m0s", "1h0m0s", "10s"): the docker provider
+ * reads a health check back in that form, so "60s" would be drift on every `up`.
+ */
+export function dockerDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
 }
 
 /** Where the engine has no start interval, probes come at least this often. */
@@ -62,11 +73,12 @@ export function healthcheck(tests: string[], t: HealthTimings): DockerHealthchec
       : t.intervalSeconds;
   return {
     tests,
-    interval: `${interval}s`,
-    timeout: `${t.timeoutSeconds}s`,
+    interval: dockerDuration(interval),
+    timeout: dockerDuration(t.timeoutSeconds),
     retries: t.retries,
-    startPeriod: `${t.startPeriodSeconds}s`,
-    ...(t.startIntervalSeconds === undefined ? {} : { startInterval: `${t.startIntervalSeconds}s` }),
+    startPeriod: dockerDuration(t.startPeriodSeconds),
+    // "0s" where the engine has none: what the provider reads back.
+    startInterval: dockerDuration(t.startIntervalSeconds ?? 0),
   };
 }
 

@@ -286,6 +286,7 @@ describe("the ci stack, end to end", () => {
 
   it("8. `up` and `destroy` succeed on their first try, cycle after cycle, and leave nothing behind", async () => {
     const cycles = 2;
+    ci.setConfig({ retainVolume: "false" }); // as the stack file has it, whatever 4c left behind
     for (let cycle = 1; cycle <= cycles; cycle++) {
       await ci.must("destroy", [], `cycle ${cycle} destroy`);
       expect(dockerNames("ps", "confradar-ci-")).toEqual([]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  dockerDuration,
   dockerName,
   healthcheck,
   loopbackPort,
@@ -39,7 +40,20 @@ describe("infra naming helpers", () => {
       timeout: "5s",
       retries: 3,
       startPeriod: "0s",
+      startInterval: "0s",
     });
+  });
+
+  it("writes health check timings as the docker provider reads them back (Go durations), so `up` sees no drift", () => {
+    expect([0, 2, 59, 60, 90, 3600, 3661].map(dockerDuration)).toEqual(["0s", "2s", "59s", "1m0s", "1m30s", "1h0m0s", "1h1m1s"]);
+    const timings = { intervalSeconds: 10, timeoutSeconds: 5, retries: 30, startPeriodSeconds: 60 };
+    expect(healthcheck(["CMD", "true"], { ...timings, startIntervalSeconds: 1 })).toMatchObject({
+      interval: "10s",
+      startPeriod: "1m0s",
+      startInterval: "1s",
+    });
+    // An engine without start_interval (API < 1.44): probes at most every 2 s, none of its own at start.
+    expect(healthcheck(["CMD", "true"], timings)).toMatchObject({ interval: "2s", startInterval: "0s" });
   });
 
   it("publishes on loopback, letting Docker choose when the port is 0", () => {

@@ -3,6 +3,8 @@ import {
   containerCreateBody,
   containerDefaults,
   containerState,
+  formatDuration,
+  liveContainerInputs,
   parseDuration,
   validateContainer,
   type ContainerInputs,
@@ -105,6 +107,22 @@ describe("offline docker plugin: validateContainer", () => {
       networksAdvanced: [{ name: "n", ipv4Address: "10.0.0.2" }],
     });
     expect(failures.map((f) => f.property).sort()).toEqual(["healthcheck.startInterval", "networksAdvanced.ipv4Address"]);
+  });
+
+  it("formats durations as Go does and reads a health check back in that form, as the official provider", () => {
+    expect([0, 5e8, 2e9, 60e9, 90e9, 3600e9].map(formatDuration)).toEqual(["0s", "500ms", "2s", "1m0s", "1m30s", "1h0m0s"]);
+    for (const text of ["1m0s", "1m30s", "2s", "500ms", "1h0m0s"]) expect(formatDuration(parseDuration(text)!)).toBe(text);
+    const inputs = { image: "img", name: "c", healthcheck: { tests: ["CMD", "true"], interval: "2s", startPeriod: "60s" } };
+    const info = {
+      Name: "/c",
+      Config: { Hostname: "h", Healthcheck: { Interval: 2e9, Timeout: 0, StartPeriod: 60e9 } },
+    } as unknown as ContainerInspect;
+    // "60s" in the program reads back as "1m0s": drift, exactly as the official plugin reports it.
+    expect(liveContainerInputs(info, inputs as never).healthcheck).toMatchObject({
+      interval: "2s",
+      startPeriod: "1m0s",
+      startInterval: "0s",
+    });
   });
 
   it("sends a health check's start interval only when one is set (engines before API 1.44 drop it)", () => {

@@ -123,6 +123,28 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit!]!, 0));
 }
 
+/**
+ * Nanoseconds as Go's time.Duration prints them ("1m0s", "1m30s", "2s", "500ms", "0s"): the form
+ * the official provider reads a health check back in, so "60s" in a program is drift to it.
+ */
+export function formatDuration(ns: number): string {
+  if (ns === 0) return "0s";
+  if (ns < 1e9) {
+    for (const [unit, size] of [
+      ["ms", 1e6],
+      ["µs", 1e3],
+    ] as const)
+      if (ns >= size) return `${Number((ns / size).toFixed(6))}${unit}`;
+    return `${ns}ns`;
+  }
+  const hours = Math.floor(ns / 3600e9);
+  const minutes = Math.floor((ns % 3600e9) / 60e9);
+  const seconds = Number(((ns % 60e9) / 1e9).toFixed(9));
+  if (hours > 0) return `${hours}h${minutes}m${seconds}s`;
+  if (minutes > 0) return `${minutes}m${seconds}s`;
+  return `${seconds}s`;
+}
+
 export interface CreateBody {
   name: string;
   Image: string;
@@ -233,6 +255,7 @@ export interface ContainerInspect {
     User?: string;
     WorkingDir?: string;
     StopSignal?: string;
+    Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number };
   };
   NetworkSettings: {
     Ports?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
@@ -311,5 +334,21 @@ export function containerState(info: ContainerInspect, inputs: ContainerInputs):
 /** Inputs as the live container shows them, for refresh: only what can drift outside Pulumi. */
 export function liveContainerInputs(info: ContainerInspect, inputs: ContainerInputs): ContainerInputs {
   // Labels are left as given: the engine merges the image's own labels into the container's.
-  return { ...inputs, name: info.Name.replace(/^\//, "") };
+  // A health check's timings come back as Go prints them, as the official provider reads them.
+  const health = info.Config.Healthcheck;
+  return {
+    ...inputs,
+    name: info.Name.replace(/^\//, ""),
+    ...(inputs.healthcheck && health
+      ? {
+          healthcheck: {
+            ...inputs.healthcheck,
+            interval: formatDuration(health.Interval ?? 0),
+            timeout: formatDuration(health.Timeout ?? 0),
+            startPeriod: formatDuration(health.StartPeriod ?? 0),
+            startInterval: formatDuration(health.StartInterval ?? 0),
+          },
+        }
+      : {}),
+  };
 }
