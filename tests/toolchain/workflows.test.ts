@@ -62,6 +62,14 @@ describe("GitHub Actions workflows", () => {
     const index = (needle: string) => steps.findIndex((s) => String(s.run ?? "").includes(needle));
     expect(index("--project integration")).toBeGreaterThan(-1);
     expect(index("npm run test:e2e")).toBeGreaterThan(index("--project integration"));
-    expect(steps[index("npm run test:e2e")].env).toEqual({ CONFRADAR_PLUGINS: "official" });
+    expect(steps[index("npm run test:e2e")].env).toEqual({
+      CONFRADAR_PLUGINS: "official",
+      CONFRADAR_CHROMIUM: "/usr/bin/google-chrome",
+    });
+    // The screenshots and step timings go up whatever the suite's outcome.
+    const upload = steps.find((s) => String(s.uses ?? "").startsWith("actions/upload-artifact@"));
+    expect(upload?.if).toBe("always()");
+    expect(upload?.with?.path).toBe(".artifacts/e2e/");
+    expect(steps.indexOf(upload)).toBeGreaterThan(index("npm run test:e2e"));
   });
 });
