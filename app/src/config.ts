@@ -2,7 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { findAppRoot } from "./paths.js";
-import { maskUrlPassword } from "./redact.js";
+import { redact } from "./redact.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -82,7 +82,8 @@ const specs = {
       .optional()
       .transform((v) => (v === undefined || v === "" ? undefined : v)),
     allowed:
-      "unset (embedded PGlite in .pglite/confradar), pglite://PATH, pglite:memory, or postgres://USER:PASSWORD@HOST:PORT/DB",
+      "unset (embedded PGlite in .pglite/confradar), pglite://PATH, pglite:memory, or postgres://USER:PASSWORD@HOST:PORT/DB " +
+      "(percent-encode a space or / @ : ? # in the user or password: %20, %2F, %40, %3A, %3F, %23)",
     secret: true,
   } satisfies VarSpec<string | undefined>,
   PORT: intVar({ min: 0, max: 65535, default: 3000, meaning: "0 = any free port" }),
@@ -138,7 +139,7 @@ export const CONFIG_VARIABLES = Object.keys(specs) as (keyof typeof specs)[];
 type Parsed = { [K in keyof typeof specs]: (typeof specs)[K] extends VarSpec<infer T> ? T : never };
 
 function showValue(value: string, secret: boolean | undefined): string {
-  return JSON.stringify(secret ? maskUrlPassword(value) : value);
+  return JSON.stringify(secret ? redact(value) : value);
 }
 
 /**

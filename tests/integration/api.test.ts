@@ -149,6 +149,40 @@ describe("health", () => {
     expect(res.body).not.toContain("hunter2");
   });
 
+  it("/readyz says which kind of store and whether it is ready, never where it is", async () => {
+    // The store's description carries the PGlite folder's full path: fine in the start-up log,
+    // not in an answer to whoever reaches the port.
+    const folder = "/home/someone/private/confradar-store";
+    const pgliteDb = { ...t.db, kind: "pglite", description: `embedded PGlite in ${folder} (served on 127.0.0.1:5)` } as Db;
+    const pgliteApp = await buildApp({ db: pgliteDb, logger: silentLogger });
+    const res = await pgliteApp.inject({ method: "GET", url: "/readyz" });
+    await pgliteApp.close();
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: "ready", store: "pglite", migrations: { applied: expect.any(Number) } });
+    expect(res.body).not.toContain("someone");
+  });
+
+  it("/readyz shows no password when DATABASE_URL has it as a ?password= query parameter", async () => {
+    const url = new URL(t.db.connectionString);
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password) || "q-secret-pglite-asks-for-none";
+    url.username = "";
+    url.password = "";
+    url.searchParams.set("user", user);
+    url.searchParams.set("password", password);
+    const db = await openAppDatabase(url.toString(), "confradar-readyz-query-password");
+    const queryApp = await buildApp({ db, logger: silentLogger });
+    try {
+      const res = await queryApp.inject({ method: "GET", url: "/readyz" });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ status: "ready", store: "postgres", migrations: { applied: expect.any(Number) } });
+      expect(res.body).not.toContain(password);
+    } finally {
+      await queryApp.close();
+      await db.close();
+    }
+  });
+
   it("/readyz is 503 when a probe hangs past its bound", async () => {
     const slowApp = await buildApp({
       db: t.db,

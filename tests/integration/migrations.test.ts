@@ -417,6 +417,19 @@ export async function down(pgm) { pgm.sql("DROP TABLE session_probe"); }
       if (password) expect(r.stderr).not.toContain(password);
     });
 
+    it("status shows no password when DATABASE_URL has it as a ?password= query parameter", async () => {
+      const query = new URL(url);
+      const password = decodeURIComponent(query.password) || "q-secret-pglite-asks-for-none";
+      query.searchParams.set("user", decodeURIComponent(query.username));
+      query.searchParams.set("password", password);
+      query.username = "";
+      query.password = "";
+      const r = await runCli(["status"], { DATABASE_URL: query.toString() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^migrate status: PostgreSQL server at postgres:\/\/.*[?&]password=\*\*\*/);
+      expect(r.stderr + r.stdout).not.toContain(password);
+    });
+
     it("up and down apply and revert, and a failing run exits non-zero naming the file", async () => {
       const down = await runCli(["down", "2"], { DATABASE_URL: url });
       expect(down.code).toBe(0);

@@ -100,6 +100,16 @@ describe("loadConfig", () => {
     expect(problems[0]).toContain("admin:***@host");
   });
 
+  it.each([
+    ["postgres://u:pa ss@h/db", "postgres://u:***@h/db", ["pa ss"]],
+    ["postgres://u:Pa/ss W0rd@h/db", "postgres://u:***@h/db", ["Pa/ss", "W0rd"]],
+    ["postgres://h/db?user=u&password=pa ss", "postgres://h/db?user=u&password=***", ["pa ss"]],
+  ])("never prints a password with a space, which the URL check refuses: %s", (url, shown, secrets) => {
+    const problems = problemsOf({ DATABASE_URL: url });
+    expect(problems[0]).toContain(`DATABASE_URL=${JSON.stringify(shown)} is not allowed`);
+    for (const secret of secrets) expect(problems.join("\n")).not.toContain(secret);
+  });
+
   it("lists every bad variable at once", () => {
     let message = "";
     try {

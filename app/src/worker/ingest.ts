@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { Db } from "../db.js";
-import { maskUrlPassword } from "../redact.js";
+import { redact } from "../redact.js";
 import { loadDataset, type Dataset } from "./dataset.js";
 
 export type IngestTrigger = "schedule" | "manual";
@@ -203,7 +203,7 @@ export interface RunIngestOptions {
 
 function errorText(err: unknown): string {
   const e = err as { message?: string; detail?: string } | undefined;
-  const text = maskUrlPassword(`${e?.message ?? String(err)}${e?.detail ? ` (${e.detail})` : ""}`);
+  const text = redact(`${e?.message ?? String(err)}${e?.detail ? ` (${e.detail})` : ""}`);
   return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 1)}…` : text;
 }
 
