@@ -5,6 +5,7 @@ import { migrationStatusOn } from "../migrate/index.js";
 import { pageRoutes } from "../web/routes.js";
 import { mapDbError } from "./db-errors.js";
 import { HttpError } from "./errors.js";
+import { parseJsonBody } from "./json-body.js";
 import { conferenceRoutes } from "./routes/conferences.js";
 import { deadlineRoutes } from "./routes/deadlines.js";
 import { healthRoutes, type MigrationStatusFn } from "./routes/health.js";
@@ -50,6 +51,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: 256 * 1024,
   }) as unknown as FastifyInstance;
 
+  // JSON is the only body the API reads: fastify's text/plain parser is gone, so a text/plain
+  // body is a 415 like any other type instead of a string that fails validation.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
   app.setErrorHandler(async (error: FastifyError, req, reply) => {
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).send(errorBody(error.statusCode, error.message, error.field));
@@ -59,7 +71,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       if (mapped.statusCode >= 500) req.log.warn({ err: error }, "database error");
       return reply.code(mapped.statusCode).send(errorBody(mapped.statusCode, mapped.message, mapped.field));
     }
-    // fastify's own 4xx: malformed JSON, wrong content type, body too large, ...
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      const type = String(req.headers["content-type"] ?? "none")
+        .split(";")[0]!
+        .trim();
+      return reply
+        .code(415)
+        .send(errorBody(415, `body: Unsupported Media Type: ${type} (the API reads application/json)`, "body"));
+    }
+    // fastify's own 4xx: body too large, ...
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send(errorBody(error.statusCode, `body: ${error.message}`, "body"));
     }
