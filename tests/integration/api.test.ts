@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildApp } from "../../app/src/api/app.js";
@@ -928,6 +929,73 @@ describe("what the data must be (acronym case, dates near the edition, time zone
       /^timezone: "Nowhere" is not a known time zone/,
       "timezone",
     );
+  });
+});
+
+describe("requests from other pages in the browser (Host and Origin)", () => {
+  beforeEach(reseed);
+  const body = { acronym: "XSITE", name: "Cross-site", year: 2099 };
+  const post = (headers: Record<string, string>) =>
+    app.inject({ method: "POST", url: "/api/conferences", headers, payload: body });
+
+  it("403 for a Host that is not one of the server's names (DNS rebinding), reads and writes alike", async () => {
+    await expectRejected(
+      () => post({ host: "evil.example:3000" }),
+      403,
+      'host: this server does not answer to "evil.example"; if that is one of its names, add it to ALLOWED_HOSTS',
+      "host",
+    );
+    expect((await app.inject({ method: "GET", url: "/api/conferences", headers: { host: "evil.example" } })).statusCode).toBe(
+      403,
+    );
+    const rebound = await app.inject({ method: "GET", url: "/", headers: { host: "rebind.attacker.test:3080" } });
+    expect(rebound.statusCode).toBe(403);
+    expect(rebound.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("answers the loopback names on any port, and the names in ALLOWED_HOSTS", async () => {
+    for (const host of ["127.0.0.1:3080", "localhost", "LOCALHOST:56080", "[::1]:3000"]) {
+      expect((await app.inject({ method: "GET", url: "/healthz", headers: { host } })).statusCode, host).toBe(200);
+    }
+    const named = await buildApp({ db: t.db, logger: silentLogger, now: () => NOW, allowedHosts: ["confradar-ci-api"] });
+    try {
+      expect(
+        (await named.inject({ method: "GET", url: "/healthz", headers: { host: "confradar-ci-api:3000" } })).statusCode,
+      ).toBe(200);
+      expect((await named.inject({ method: "GET", url: "/healthz", headers: { host: "127.0.0.1:3000" } })).statusCode).toBe(200);
+      expect((await named.inject({ method: "GET", url: "/healthz", headers: { host: "other:3000" } })).statusCode).toBe(403);
+    } finally {
+      await named.close();
+    }
+  });
+
+  it("403 for a write whose Origin is another site, 201 for the page's own origin", async () => {
+    await expectRejected(
+      () => post({ host: "127.0.0.1:3080", origin: "http://localhost:8000" }),
+      403,
+      'origin: a write from the page at "http://localhost:8000" is refused: only this server\'s own pages may write',
+      "origin",
+    );
+    await expectRejected(() => post({ host: "127.0.0.1:3080", origin: "null" }), 403, /^origin: /, "origin");
+    expect((await post({ host: "127.0.0.1:3080", origin: "http://127.0.0.1:3080" })).statusCode).toBe(201);
+  });
+
+  it("sends security headers: a CSP that lets the page's own style in and nothing else, nosniff, no framing", async () => {
+    const page = await app.inject({ method: "GET", url: "/" });
+    const csp = String(page.headers["content-security-policy"]);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("form-action 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    // The page's one inline <style> is allowed by its hash, so the browser applies it.
+    const style = /<style>([\s\S]*?)<\/style>/.exec(page.body)![1]!;
+    expect(csp).toContain(`'sha256-${createHash("sha256").update(style).digest("base64")}'`);
+    expect(page.body).not.toMatch(/<script|\son[a-z]+=/i); // nothing the CSP would block
+    expect(page.headers["x-content-type-options"]).toBe("nosniff");
+    expect(page.headers["x-frame-options"]).toBe("DENY");
+    const api = await get("/api/topics");
+    expect(api.headers["x-content-type-options"]).toBe("nosniff");
+    expect(api.headers["content-security-policy"]).toContain("default-src 'none'");
   });
 });
 
