@@ -1,8 +1,9 @@
+import { isIP } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { findAppRoot } from "./paths.js";
-import { maskUrlPassword } from "./redact.js";
+import { redact } from "./redact.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -12,6 +13,8 @@ export interface AppConfig {
   databaseUrl: string | undefined;
   port: number;
   host: string;
+  /** Host names the API answers to besides 127.0.0.1, localhost and ::1 (any port); ["*"] = any. */
+  allowedHosts: string[];
   logLevel: LogLevel;
   pool: {
     max: number;
@@ -56,6 +59,12 @@ interface VarSpec<T> {
   secret?: boolean;
 }
 
+/** "*", an IP address (IPv6 with or without brackets), or a DNS name; never a port. */
+function isHostEntry(entry: string): boolean {
+  if (entry === "*" || isIP(entry.replace(/^\[(.*)\]$/, "$1")) !== 0) return true;
+  return /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*\.?$/.test(entry);
+}
+
 function intVar(spec: IntSpec): VarSpec<number> {
   const extra = spec.meaning ? `; ${spec.meaning}` : "";
   return {
@@ -82,7 +91,8 @@ const specs = {
       .optional()
       .transform((v) => (v === undefined || v === "" ? undefined : v)),
     allowed:
-      "unset (embedded PGlite in .pglite/confradar), pglite://PATH, pglite:memory, or postgres://USER:PASSWORD@HOST:PORT/DB",
+      "unset (embedded PGlite in .pglite/confradar), pglite://PATH, pglite:memory, or postgres://USER:PASSWORD@HOST:PORT/DB " +
+      "(percent-encode a space or / @ : ? # in the user or password: %20, %2F, %40, %3A, %3F, %23)",
     secret: true,
   } satisfies VarSpec<string | undefined>,
   PORT: intVar({ min: 0, max: 65535, default: 3000, meaning: "0 = any free port" }),
@@ -95,6 +105,21 @@ const specs = {
       .transform((v) => v || "127.0.0.1"),
     allowed: "a host name or IP address to listen on (default 127.0.0.1; the image sets 0.0.0.0)",
   } satisfies VarSpec<string>,
+  ALLOWED_HOSTS: {
+    schema: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? "")
+          .split(",")
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().refine(isHostEntry))),
+    allowed:
+      "comma-separated host names or IP addresses, without a port, that the API answers to besides 127.0.0.1, " +
+      "localhost and ::1 (on any port), or * for any (default none; the deployed stack sets its api container's name)",
+  } satisfies VarSpec<string[]>,
   LOG_LEVEL: {
     schema: z
       .enum(LOG_LEVELS)
@@ -138,7 +163,7 @@ export const CONFIG_VARIABLES = Object.keys(specs) as (keyof typeof specs)[];
 type Parsed = { [K in keyof typeof specs]: (typeof specs)[K] extends VarSpec<infer T> ? T : never };
 
 function showValue(value: string, secret: boolean | undefined): string {
-  return JSON.stringify(secret ? maskUrlPassword(value) : value);
+  return JSON.stringify(secret ? redact(value) : value);
 }
 
 /**
@@ -162,6 +187,7 @@ export function loadConfig(env: Env = process.env, appRoot: string = findAppRoot
     databaseUrl: v.DATABASE_URL,
     port: v.PORT,
     host: v.HOST,
+    allowedHosts: v.ALLOWED_HOSTS,
     logLevel: v.LOG_LEVEL,
     pool: {
       max: v.PG_POOL_MAX,

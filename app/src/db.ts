@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import type { AppConfig } from "./config.js";
-import { describePostgresUrl, maskUrlPassword } from "./redact.js";
+import { redact } from "./redact.js";
 import { resolveDatabase } from "./store/index.js";
 
 /** Anything that runs a query: the Db itself or a client inside a transaction. */
@@ -12,7 +12,7 @@ export interface Queryable {
 /** The one handle on the database the app has: a pg Pool plus the store behind it. */
 export interface Db extends Queryable {
   readonly kind: "postgres" | "pglite";
-  /** Safe to log: host/db or PGlite path, never a password. */
+  /** Safe to log: the server's URL with its password masked, or the PGlite folder. */
   readonly description: string;
   /** A postgres:// URL for tools that open their own connection (runMigrations on PGlite). Secret. */
   readonly connectionString: string;
@@ -54,7 +54,7 @@ const typeParsers = {
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Db> {
   const store = await resolveDatabase(opts.databaseUrl);
-  const target = store.kind === "postgres" ? describePostgresUrl(store.connectionString) : store.description;
+  const target = store.kind === "postgres" ? redact(store.connectionString) : store.description;
   const pool = new pg.Pool({
     connectionString: store.connectionString,
     max: opts.pool.max,
@@ -118,10 +118,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Db> {
     },
   };
 
-  opts.logger.info(
-    { store: store.kind, target },
-    store.kind === "pglite" ? `store: ${store.description}` : `store: PostgreSQL at ${target}`,
-  );
+  opts.logger.info({ store: store.kind, target }, `store: ${store.description}`);
   try {
     await waitForDatabase(() => db.ping(), {
       timeoutMs: opts.startupTimeoutMs,
@@ -173,6 +170,10 @@ export class DatabaseUnavailableError extends Error {
 
 function hintFor(err: unknown): string {
   const code = (err as { code?: string } | undefined)?.code;
+  // pg's URL parser refuses it (pg-connection-string, through WHATWG URL): a reserved character
+  // in the password, most often.
+  if (code === "ERR_INVALID_URL")
+    return "DATABASE_URL is not a valid URL: percent-encode special characters in the user and password (/ as %2F, @ as %40, : as %3A, # as %23, ? as %3F, a space as %20).";
   if (code === "28P01" || code === "28000")
     return "The server rejected the credentials: check the user and password in DATABASE_URL.";
   if (code === "3D000") return "The database does not exist: create it or fix the database name in DATABASE_URL.";
@@ -201,7 +202,7 @@ export async function waitForDatabase(
       await attempt();
       return n;
     } catch (err) {
-      const reason = maskUrlPassword((err as Error)?.message ?? String(err));
+      const reason = redact((err as Error)?.message ?? String(err));
       if (!isTransientConnectError(err)) {
         throw new DatabaseUnavailableError(`Could not connect to the database at ${opts.target}: ${reason}. ${hintFor(err)}`, {
           cause: err,

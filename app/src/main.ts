@@ -1,4 +1,6 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { inspect } from "node:util";
+import { redact } from "./redact.js";
 
 const USAGE = `Usage: main <role> [args]
   api                   HTTP API and page on PORT (default 3000)          npm run app
@@ -56,8 +58,9 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // These are already written for a person: no stack trace. Matched by name so that this entry
     // does not load the modules (pg, PGlite, fastify) a role may not need.
-    if (err instanceof Error && PLAIN_ERRORS.has(err.name)) console.error(err.message);
-    else console.error(err);
+    // Either way through redact: a message or a stack can quote a connection string.
+    if (err instanceof Error && PLAIN_ERRORS.has(err.name)) console.error(redact(err.message));
+    else console.error(redact(inspect(err)));
     process.exit(1);
   },
 );

@@ -63,6 +63,10 @@ export class AppService extends pulumi.ComponentResource {
       // The app listens on the container's own interfaces (Docker forwards the port to it and the
       // worker's peers reach it on the network); the host side is published on 127.0.0.1 only.
       "HOST=0.0.0.0",
+      // The api answers 127.0.0.1/localhost/::1 on any port by itself: the published port and the
+      // container's health check use those. Its name on the stack network is the other one a
+      // peer may use; any other Host (a page elsewhere rebinding its domain) gets a 403.
+      `ALLOWED_HOSTS=${dockerName(args.stack, "api")}`,
       "LOG_LEVEL=info",
       `PG_POOL_MAX=${args.poolMax}`,
       `PG_IDLE_TIMEOUT_MS=${args.poolIdleTimeoutMs}`,

@@ -77,6 +77,8 @@ describe("the dev stack's resource graph", () => {
     const envs = plain<string[]>(api.inputs.envs);
     const url = envs.find((e) => e.startsWith("DATABASE_URL="));
     expect(url).toMatch(/^DATABASE_URL=postgres:\/\/confradar_app:[^@]+@postgres:5432\/confradar/);
+    // Loopback (the published port, the health check) is always answered; the network name is added.
+    expect(envs).toContain("ALLOWED_HOSTS=confradar-dev-api");
   });
 
   it("exports the URLs, ports, volume and applied migrations", () => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildApp } from "../../app/src/api/app.js";
@@ -149,6 +150,40 @@ describe("health", () => {
     expect(res.body).not.toContain("hunter2");
   });
 
+  it("/readyz says which kind of store and whether it is ready, never where it is", async () => {
+    // The store's description carries the PGlite folder's full path: fine in the start-up log,
+    // not in an answer to whoever reaches the port.
+    const folder = "/home/someone/private/confradar-store";
+    const pgliteDb = { ...t.db, kind: "pglite", description: `embedded PGlite in ${folder} (served on 127.0.0.1:5)` } as Db;
+    const pgliteApp = await buildApp({ db: pgliteDb, logger: silentLogger });
+    const res = await pgliteApp.inject({ method: "GET", url: "/readyz" });
+    await pgliteApp.close();
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: "ready", store: "pglite", migrations: { applied: expect.any(Number) } });
+    expect(res.body).not.toContain("someone");
+  });
+
+  it("/readyz shows no password when DATABASE_URL has it as a ?password= query parameter", async () => {
+    const url = new URL(t.db.connectionString);
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password) || "q-secret-pglite-asks-for-none";
+    url.username = "";
+    url.password = "";
+    url.searchParams.set("user", user);
+    url.searchParams.set("password", password);
+    const db = await openAppDatabase(url.toString(), "confradar-readyz-query-password");
+    const queryApp = await buildApp({ db, logger: silentLogger });
+    try {
+      const res = await queryApp.inject({ method: "GET", url: "/readyz" });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ status: "ready", store: "postgres", migrations: { applied: expect.any(Number) } });
+      expect(res.body).not.toContain(password);
+    } finally {
+      await queryApp.close();
+      await db.close();
+    }
+  });
+
   it("/readyz is 503 when a probe hangs past its bound", async () => {
     const slowApp = await buildApp({
       db: t.db,
@@ -276,6 +311,12 @@ describe("GET /api/conferences/:id", () => {
     await expectRejected(() => get("/api/conferences/abc"), 400, "id: must be an integer", "id");
     await expectRejected(() => get("/api/conferences/0"), 400, "id: must be >= 1", "id");
   });
+
+  it("says once that an id past 2^53 is too large", async () => {
+    await expectRejected(() => get("/api/conferences/9223372036854775808"), 400, "id: must be <= 9007199254740991", "id");
+    await expectRejected(() => get("/api/conferences/-9223372036854775808"), 400, "id: must be >= 1", "id");
+    await expectRejected(() => get("/api/conferences?limit=9223372036854775808"), 400, "limit: must be <= 100", "limit");
+  });
 });
 
 describe("POST /api/conferences", () => {
@@ -372,17 +413,34 @@ describe("POST /api/conferences", () => {
           payload: '{"acronym": ',
         }),
       400,
-      /^body: Body is not valid JSON/,
+      /^body: is not valid JSON \(.+\)$/,
       "body",
     );
     await expectRejected(() => app.inject({ method: "POST", url: "/api/conferences" }), 400, "body: is required", "body");
   });
 
-  it("415 for a body that is not JSON", async () => {
+  it.each([
+    ["text/csv", "a,b"],
+    ["text/plain", JSON.stringify({ acronym: "TXT", name: "Plain", year: 2099 })],
+    ["application/x-www-form-urlencoded", "acronym=FORM&name=Form&year=2099"],
+  ])("415 for a %s body: only JSON is read", async (type, payload) => {
     await expectRejected(
-      () => app.inject({ method: "POST", url: "/api/conferences", headers: { "content-type": "text/csv" }, payload: "a,b" }),
+      () => app.inject({ method: "POST", url: "/api/conferences", headers: { "content-type": type }, payload }),
       415,
-      /^body: Unsupported Media Type/,
+      `body: Unsupported Media Type: ${type} (the API reads application/json)`,
+      "body",
+    );
+  });
+
+  it.each([
+    ['{"acronym":"P","name":"x","year":2099,"__proto__":{"admin":true}}', "__proto__"],
+    ['{"acronym":"P","name":"x","year":2099,"constructor":{"prototype":{"admin":true}}}', "constructor"],
+  ])("400 naming a prototype key as the unknown field it is: %s", async (payload, field) => {
+    await expectRejected(
+      () => app.inject({ method: "POST", url: "/api/conferences", headers: { "content-type": "application/json" }, payload }),
+      400,
+      `${field}: is not a known field`,
+      field,
     );
   });
 
@@ -675,6 +733,269 @@ describe("GET /api/topics and /api/ingest-runs", () => {
     expect(new Date(items[0].finished_at).getTime()).toBeGreaterThanOrEqual(new Date(items[0].started_at).getTime());
     expect((await get("/api/ingest-runs?limit=1")).json().items).toHaveLength(1);
     await expectRejected(() => get("/api/ingest-runs?limit=500"), 400, "limit: must be <= 100", "limit");
+  });
+});
+
+describe("a NUL character (\\u0000), which PostgreSQL cannot store in text", () => {
+  beforeEach(reseed);
+  const NUL = "must not contain a NUL character (\\u0000)";
+
+  it.each<[string, Record<string, unknown>]>([
+    ["acronym", { acronym: "A\u0000B", name: "x", year: 2099 }],
+    ["name", { acronym: "NUL", name: "x\u0000", year: 2099 }],
+    ["website", { acronym: "NUL", name: "x", year: 2099, website: "https://nul.example.org/\u0000" }],
+    ["city", { acronym: "NUL", name: "x", year: 2099, city: "\u0000" }],
+    ["country", { acronym: "NUL", name: "x", year: 2099, country: "Port\u0000ugal" }],
+  ])("POST /api/conferences: 400 naming %s", async (field, body) => {
+    await expectRejected(() => send("POST", "/api/conferences", body), 400, `${field}: ${NUL}`, field);
+  });
+
+  it("400 naming the field in a PATCH, in a deadline and in ?q=", async () => {
+    const id = await idOf("FUTR", 2099);
+    await expectRejected(() => send("PATCH", `/api/conferences/${id}`, { name: "\u0000" }), 400, `name: ${NUL}`, "name");
+    await expectRejected(
+      () =>
+        send("POST", `/api/conferences/${id}/deadlines`, { kind: "rebuttal", due_at: "2099-03-01T00:00:00Z", note: "a\u0000" }),
+      400,
+      `note: ${NUL}`,
+      "note",
+    );
+    await expectRejected(
+      () =>
+        send("POST", `/api/conferences/${id}/deadlines`, {
+          kind: "rebuttal",
+          due_at: "2099-03-01T00:00:00Z",
+          timezone: "UTC\u0000",
+        }),
+      400,
+      `timezone: ${NUL}`,
+      "timezone",
+    );
+    await expectRejected(() => get("/api/conferences?q=%00"), 400, `q: ${NUL}`, "q");
+    await expectRejected(() => get("/api/conferences?q=a%00b"), 400, `q: ${NUL}`, "q");
+  });
+});
+
+describe("what the data must be (acronym case, dates near the edition, time zone labels)", () => {
+  beforeEach(reseed);
+
+  it("409 for an acronym that differs only in case from one of the same year", async () => {
+    await expectRejected(
+      () => send("POST", "/api/conferences", { acronym: "futr", name: "Again", year: 2099 }),
+      409,
+      'acronym: a conference with acronym "futr" and year 2099 already exists',
+      "acronym",
+    );
+    const shrd = await idOf("SHRD", 2099);
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${shrd}`, { acronym: "Futr" }),
+      409,
+      'acronym: a conference with acronym "Futr" and year 2099 already exists',
+      "acronym",
+    );
+    // Its own acronym in another case is a rename, not a duplicate; another year is another edition.
+    const futr = await idOf("FUTR", 2099);
+    expect((await send("PATCH", `/api/conferences/${futr}`, { acronym: "Futr" })).json().acronym).toBe("Futr");
+    expect((await send("POST", "/api/conferences", { acronym: "futr", name: "Next", year: 2100 })).statusCode).toBe(201);
+  });
+
+  it("400 for conference dates more than a year away from the edition year", async () => {
+    await expectRejected(
+      () => send("POST", "/api/conferences", { acronym: "FAR", name: "x", year: 2099, start_date: "2105-06-01" }),
+      400,
+      "start_date: must be within a year of the edition year 2099 (2098-01-01 to 2100-12-31)",
+      "start_date",
+    );
+    await expectRejected(
+      () =>
+        send("POST", "/api/conferences", {
+          acronym: "FAR",
+          name: "x",
+          year: 2026,
+          start_date: "2026-06-01",
+          end_date: "2030-06-01",
+        }),
+      400,
+      "end_date: must be within a year of the edition year 2026 (2025-01-01 to 2027-12-31)",
+      "end_date",
+    );
+    // A PATCH of the dates alone: the API does not see the stored year, the database's check does.
+    const futr = await idOf("FUTR", 2099);
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${futr}`, { end_date: "2104-06-05" }),
+      400,
+      "end_date: end_date must be within a year of the conference's year (check constraint conferences_end_date_near_edition)",
+      "end_date",
+    );
+    // A year of its own: a conference across New Year, and one a year early, are fine.
+    const ok = await send("POST", "/api/conferences", {
+      acronym: "NYE",
+      name: "x",
+      year: 2099,
+      start_date: "2099-12-30",
+      end_date: "2100-01-02",
+    });
+    expect(ok.statusCode).toBe(201);
+  });
+
+  it.each([["0001-01-01T00:00:00Z"], ["9999-12-31T23:59:59Z"], ["2090-05-01T23:59:59-12:00"]])(
+    "400 for a deadline due at %s, years away from the 2099 edition",
+    async (due_at) => {
+      const futr = await idOf("FUTR", 2099);
+      await expectRejected(
+        () => send("POST", `/api/conferences/${futr}/deadlines`, { kind: "rebuttal", due_at }),
+        400,
+        "due_at: must fall in 2097 to 2100 (UTC) for a 2099 conference: deadlines come at most two years before and one year after the edition year",
+        "due_at",
+      );
+    },
+  );
+
+  it("400 for a year that leaves the conference's deadlines years away", async () => {
+    const past = await idOf("PAST", 2001); // no dates, one deadline in 2001
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${past}`, { year: 2010 }),
+      400,
+      /^year: the conference's paper deadline \(2001-02-01\) would be years away from 2010/,
+      "year",
+    );
+  });
+
+  it.each<[string, Record<string, unknown>, string | RegExp]>([
+    [
+      "AoE on +09:00",
+      { due_at: "2099-03-01T23:59:59+09:00", timezone: "AoE" },
+      "timezone: AoE is UTC-12:00, but due_at is written with the offset +09:00",
+    ],
+    ["PST in summer time", { due_at: "2099-07-01T23:59:59-07:00", timezone: "PST" }, /^timezone: PST is UTC-08:00, but due_at/],
+    [
+      "an IANA zone at the wrong offset",
+      { due_at: "2099-01-15T12:00:00+02:00", timezone: "Europe/Berlin" },
+      "timezone: Europe/Berlin is UTC+01:00 on 2099-01-15, but due_at is written with the offset +02:00",
+    ],
+    [
+      "an unknown label",
+      { due_at: "2099-03-01T00:00:00Z", timezone: "Mars/Olympus" },
+      /^timezone: "Mars\/Olympus" is not a known time zone/,
+    ],
+    [
+      "a made-up abbreviation",
+      { due_at: "2099-03-01T00:00:00Z", timezone: "XYZT" },
+      /^timezone: "XYZT" is not a known time zone/,
+    ],
+  ])("400 for a time zone label that contradicts the offset or is unknown: %s", async (_what, fields, message) => {
+    const futr = await idOf("FUTR", 2099);
+    await expectRejected(
+      () => send("POST", `/api/conferences/${futr}/deadlines`, { kind: "rebuttal", ...fields }),
+      400,
+      message,
+      "timezone",
+    );
+  });
+
+  it("accepts a label that matches the offset, and without one names the offset", async () => {
+    const futr = await idOf("FUTR", 2099);
+    const created = async (fields: Record<string, unknown>, kind: string) => {
+      const res = await send("POST", `/api/conferences/${futr}/deadlines`, { kind, ...fields });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().timezone as string;
+    };
+    expect(await created({ due_at: "2099-07-01T23:59:59-07:00", timezone: "PDT" }, "rebuttal")).toBe("PDT");
+    expect(await created({ due_at: "2099-07-01T23:59:59+02:00", timezone: "europe/berlin" }, "supplementary")).toBe(
+      "Europe/Berlin",
+    );
+    expect(await created({ due_at: "2099-03-01T12:00:00Z" }, "notification")).toBe("UTC");
+    expect(await created({ due_at: "2099-03-01T12:00:00+05:30" }, "camera_ready")).toBe("UTC+05:30");
+  });
+
+  it("checks a new due_at against the stored label, and a new label on its own only for being known", async () => {
+    const futr = await idOf("FUTR", 2099);
+    const [abstract] = (await get(`/api/conferences/${futr}/deadlines`)).json().items; // AoE
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${futr}/deadlines/${abstract.id}`, { due_at: "2099-01-12T23:59:59+09:00" }),
+      400,
+      "timezone: AoE is UTC-12:00, but due_at is written with the offset +09:00",
+      "timezone",
+    );
+    const both = await send("PATCH", `/api/conferences/${futr}/deadlines/${abstract.id}`, {
+      due_at: "2099-01-12T23:59:59+09:00",
+      timezone: "JST",
+    });
+    expect(both.json()).toMatchObject({ timezone: "JST", due_at: "2099-01-12T14:59:59.000Z" });
+    expect((await send("PATCH", `/api/conferences/${futr}/deadlines/${abstract.id}`, { timezone: "UTC" })).statusCode).toBe(200);
+    await expectRejected(
+      () => send("PATCH", `/api/conferences/${futr}/deadlines/${abstract.id}`, { timezone: "Nowhere" }),
+      400,
+      /^timezone: "Nowhere" is not a known time zone/,
+      "timezone",
+    );
+  });
+});
+
+describe("requests from other pages in the browser (Host and Origin)", () => {
+  beforeEach(reseed);
+  const body = { acronym: "XSITE", name: "Cross-site", year: 2099 };
+  const post = (headers: Record<string, string>) =>
+    app.inject({ method: "POST", url: "/api/conferences", headers, payload: body });
+
+  it("403 for a Host that is not one of the server's names (DNS rebinding), reads and writes alike", async () => {
+    await expectRejected(
+      () => post({ host: "evil.example:3000" }),
+      403,
+      'host: this server does not answer to "evil.example"; if that is one of its names, add it to ALLOWED_HOSTS',
+      "host",
+    );
+    expect((await app.inject({ method: "GET", url: "/api/conferences", headers: { host: "evil.example" } })).statusCode).toBe(
+      403,
+    );
+    const rebound = await app.inject({ method: "GET", url: "/", headers: { host: "rebind.attacker.test:3080" } });
+    expect(rebound.statusCode).toBe(403);
+    expect(rebound.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("answers the loopback names on any port, and the names in ALLOWED_HOSTS", async () => {
+    for (const host of ["127.0.0.1:3080", "localhost", "LOCALHOST:56080", "[::1]:3000"]) {
+      expect((await app.inject({ method: "GET", url: "/healthz", headers: { host } })).statusCode, host).toBe(200);
+    }
+    const named = await buildApp({ db: t.db, logger: silentLogger, now: () => NOW, allowedHosts: ["confradar-ci-api"] });
+    try {
+      expect(
+        (await named.inject({ method: "GET", url: "/healthz", headers: { host: "confradar-ci-api:3000" } })).statusCode,
+      ).toBe(200);
+      expect((await named.inject({ method: "GET", url: "/healthz", headers: { host: "127.0.0.1:3000" } })).statusCode).toBe(200);
+      expect((await named.inject({ method: "GET", url: "/healthz", headers: { host: "other:3000" } })).statusCode).toBe(403);
+    } finally {
+      await named.close();
+    }
+  });
+
+  it("403 for a write whose Origin is another site, 201 for the page's own origin", async () => {
+    await expectRejected(
+      () => post({ host: "127.0.0.1:3080", origin: "http://localhost:8000" }),
+      403,
+      'origin: a write from the page at "http://localhost:8000" is refused: only this server\'s own pages may write',
+      "origin",
+    );
+    await expectRejected(() => post({ host: "127.0.0.1:3080", origin: "null" }), 403, /^origin: /, "origin");
+    expect((await post({ host: "127.0.0.1:3080", origin: "http://127.0.0.1:3080" })).statusCode).toBe(201);
+  });
+
+  it("sends security headers: a CSP that lets the page's own style in and nothing else, nosniff, no framing", async () => {
+    const page = await app.inject({ method: "GET", url: "/" });
+    const csp = String(page.headers["content-security-policy"]);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("form-action 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    // The page's one inline <style> is allowed by its hash, so the browser applies it.
+    const style = /<style>([\s\S]*?)<\/style>/.exec(page.body)![1]!;
+    expect(csp).toContain(`'sha256-${createHash("sha256").update(style).digest("base64")}'`);
+    expect(page.body).not.toMatch(/<script|\son[a-z]+=/i); // nothing the CSP would block
+    expect(page.headers["x-content-type-options"]).toBe("nosniff");
+    expect(page.headers["x-frame-options"]).toBe("DENY");
+    const api = await get("/api/topics");
+    expect(api.headers["x-content-type-options"]).toBe("nosniff");
+    expect(api.headers["content-security-policy"]).toContain("default-src 'none'");
   });
 });
 

@@ -109,10 +109,25 @@ describe("the app processes", () => {
     expect((await run.exit).code).toBe(1);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(run.output()).toMatch(
-      /Could not connect to the database at app@127\.0\.0\.1:1\/confradar within 1500 ms \(\d+ attempts\)/,
+      /Could not connect to the database at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/confradar within 1500 ms \(\d+ attempts\)/,
     );
     expect(run.output()).toMatch(/database not reachable yet; retrying/);
     expect(run.output()).not.toContain("topsecret-pw");
+  });
+
+  it("never shows a password that no URL parser accepts, neither at start nor in the fatal error", async () => {
+    // An unencoded "/" ends the URL's authority early, so the password looks like a path to a
+    // URL parser and a masking that relies on one shows it.
+    const run = start(["api"], {
+      DATABASE_URL: "postgres://u:Pa/ssW0rd@127.0.0.1:1/confradar",
+      DB_STARTUP_TIMEOUT_MS: "1500",
+      LOG_LEVEL: "info",
+    });
+    expect((await run.exit).code).toBe(1);
+    expect(run.output()).toContain("store: PostgreSQL server at postgres://u:***@127.0.0.1:1/confradar");
+    expect(run.output()).toMatch(/Could not connect to the database at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/confradar: /);
+    expect(run.output()).toMatch(/DATABASE_URL is not a valid URL: percent-encode special characters/);
+    expect(run.output()).not.toContain("ssW0rd");
   });
 
   it("rejects an unknown role with the usage", async () => {

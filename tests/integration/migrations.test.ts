@@ -178,11 +178,16 @@ describe(`migrations on ${kind === "postgres" ? "a PostgreSQL server (TEST_DATAB
           WHERE contype = 'u' AND connamespace = 'public'::regnamespace ORDER BY 1`,
       );
       expect(r).toEqual([
-        { conname: "conferences_acronym_year_key", def: "UNIQUE (acronym, edition_year)" },
         { conname: "deadlines_conference_kind_key", def: "UNIQUE (conference_id, kind)" },
         { conname: "sources_dataset_url_key", def: "UNIQUE (dataset_name, url)" },
         { conname: "topics_slug_key", def: "UNIQUE (slug)" },
       ]);
+      // One conference per acronym and year whatever the case: a unique index on an expression.
+      const [index] = await rows<{ indexdef: string }>(
+        url,
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'conferences_lower_acronym_year_key'",
+      );
+      expect(index?.indexdef).toMatch(/^CREATE UNIQUE INDEX .* \(lower\(acronym\), edition_year\)$/);
     });
 
     it("has the check constraints", async () => {
@@ -194,7 +199,9 @@ describe(`migrations on ${kind === "postgres" ? "a PostgreSQL server (TEST_DATAB
         "conferences_acronym_valid",
         "conferences_dates_order",
         "conferences_edition_year_range",
+        "conferences_end_date_near_edition",
         "conferences_name_not_blank",
+        "conferences_start_date_near_edition",
         "conferences_website_http",
         "deadlines_timezone_label_not_blank",
         "ingest_runs_counts_non_negative",
@@ -270,15 +277,43 @@ describe(`migrations on ${kind === "postgres" ? "a PostgreSQL server (TEST_DATAB
       );
       await expectViolation(
         `INSERT INTO conferences (acronym, name, edition_year) VALUES ('ICSE', 'dup', 2027)`,
-        "conferences_acronym_year_key",
+        "conferences_lower_acronym_year_key",
+      );
+      await expectViolation(
+        `INSERT INTO conferences (acronym, name, edition_year) VALUES ('icse', 'dup in another case', 2027)`,
+        "conferences_lower_acronym_year_key",
+      );
+      await expectViolation(
+        "INSERT INTO conferences (acronym, name, edition_year, start_date) VALUES ('FAR', 'Y', 2026, '2028-01-01')",
+        "conferences_start_date_near_edition",
+      );
+      await expectViolation(
+        "INSERT INTO conferences (acronym, name, edition_year, end_date) VALUES ('FAR', 'Y', 2026, '2024-12-31')",
+        "conferences_end_date_near_edition",
+      );
+      await expectViolation(
+        `INSERT INTO deadlines (conference_id, kind, due_at) VALUES (${conf!.id}, 'abstract', '0001-01-01T00:00:00Z')`,
+        "deadlines_due_near_edition",
+      );
+      await expectViolation(
+        `INSERT INTO deadlines (conference_id, kind, due_at) VALUES (${conf!.id}, 'abstract', '2029-01-01T00:00:00Z')`,
+        "deadlines_due_near_edition",
       );
       await rows(url, `INSERT INTO deadlines (conference_id, kind, due_at) VALUES ($1, 'paper', '2026-08-01T23:59:59-12:00')`, [
         conf!.id,
       ]);
       await expectViolation(
-        `INSERT INTO deadlines (conference_id, kind, due_at) VALUES (${conf!.id}, 'paper', now())`,
+        `INSERT INTO deadlines (conference_id, kind, due_at) VALUES (${conf!.id}, 'paper', '2026-09-01T00:00:00Z')`,
         "deadlines_conference_kind_key",
       );
+      // The window follows the conference: a year that leaves its deadlines years away is refused.
+      await expect(rows(url, `UPDATE conferences SET edition_year = 2030 WHERE id = ${conf!.id}`)).rejects.toMatchObject({
+        code: "23514",
+        constraint: "conferences_deadlines_near_edition",
+        column: "edition_year",
+      });
+      await rows(url, `UPDATE conferences SET edition_year = 2028 WHERE id = ${conf!.id}`);
+      await rows(url, `UPDATE conferences SET edition_year = 2027 WHERE id = ${conf!.id}`);
       await expectViolation("INSERT INTO topics (slug, name) VALUES ('Machine Learning', 'ML')", "topics_slug_format");
       await expectViolation(
         "INSERT INTO ingest_runs (trigger, status, finished_at) VALUES ('manual', 'failed', now())",
@@ -375,6 +410,30 @@ export async function down(pgm) { pgm.sql("DROP TABLE session_probe"); }
     expect(await migrationStatus({ databaseUrl: url })).toEqual({ applied: [], pending: all });
   });
 
+  it("refuses to add the acronym-case and edition rules over rows that break them, listing the rows", async () => {
+    const other = await emptyDatabase();
+    try {
+      const before = all.indexOf("20261203030000000_acronym-case-and-edition-windows");
+      expect(before).toBeGreaterThan(0);
+      await runMigrations({ databaseUrl: other.connectionString, count: before });
+      await rows(
+        other.connectionString,
+        "INSERT INTO conferences (acronym, name, edition_year) VALUES ('NeurIPS', 'a', 2026), ('NEURIPS', 'b', 2026), ('ICML', 'c', 2026)",
+      );
+      const error = await runMigrations({ databaseUrl: other.connectionString }).catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/20261203030000000_acronym-case-and-edition-windows/);
+      expect(String((error as Error & { cause?: Error }).cause?.message)).toMatch(
+        /^conferences whose acronyms differ only in case for the same year are one conference; .*: NeurIPS \(id 1\) and NEURIPS \(id 2\) in 2026$/,
+      );
+      expect((await migrationStatus({ databaseUrl: other.connectionString })).pending).toEqual(all.slice(before));
+      await rows(other.connectionString, "DELETE FROM conferences WHERE acronym = 'NEURIPS'");
+      expect((await runMigrations({ databaseUrl: other.connectionString })).ran).toEqual(all.slice(before));
+    } finally {
+      await other.close();
+    }
+  });
+
   it("rolls back the whole run when one migration fails, naming the file", async () => {
     const broken = "20991231000000000_broken";
     const dir = await tempCopy({ [`${broken}.ts`]: brokenMigration });
@@ -415,6 +474,19 @@ export async function down(pgm) { pgm.sql("DROP TABLE session_probe"); }
       );
       const password = decodeURIComponent(new URL(url).password);
       if (password) expect(r.stderr).not.toContain(password);
+    });
+
+    it("status shows no password when DATABASE_URL has it as a ?password= query parameter", async () => {
+      const query = new URL(url);
+      const password = decodeURIComponent(query.password) || "q-secret-pglite-asks-for-none";
+      query.searchParams.set("user", decodeURIComponent(query.username));
+      query.searchParams.set("password", password);
+      query.username = "";
+      query.password = "";
+      const r = await runCli(["status"], { DATABASE_URL: query.toString() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^migrate status: PostgreSQL server at postgres:\/\/.*[?&]password=\*\*\*/);
+      expect(r.stderr + r.stdout).not.toContain(password);
     });
 
     it("up and down apply and revert, and a failing run exits non-zero naming the file", async () => {

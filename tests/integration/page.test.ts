@@ -102,7 +102,17 @@ describe("the page at / with data", () => {
   it("answers 400 with a notice for a bad filter, still showing the page", async () => {
     const p = await page("/?topic=Not%20a%20slug");
     expect(p.status).toBe(400);
-    expect(p.html).toMatch(/<p class="notice">Filter ignored: topic: /);
+    expect(p.html).toContain(
+      '<p class="notice">Filter ignored: topic: must be a slug like machine-learning (a-z, 0-9, single dashes)</p>',
+    );
+    expect(p.html).not.toContain("[a-z0-9]"); // says what is allowed, not the regular expression
+    expect(section(p.html, "conferences")).toContain("3 conferences");
+  });
+
+  it("answers 400 with a notice for a NUL character in the search, not a 500", async () => {
+    const p = await page("/?q=a%00b");
+    expect(p.status).toBe(400);
+    expect(p.html).toContain('<p class="notice">Filter ignored: q: must not contain a NUL character (\\u0000)</p>');
     expect(section(p.html, "conferences")).toContain("3 conferences");
   });
 
@@ -118,8 +128,8 @@ describe("the page at / with data", () => {
       url: `/api/conferences/${created.json().id}/deadlines`,
       payload: {
         kind: "paper",
-        due_at: "2099-02-01T00:00:00Z",
-        timezone: "<PST>",
+        due_at: "2099-02-01T00:00:00-08:00",
+        timezone: "PST",
         note: "</td><script>1</script>",
         estimated: true,
       },
@@ -131,7 +141,7 @@ describe("the page at / with data", () => {
     expect(html).not.toContain("</td><script>1</script>");
     expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co");
     expect(html).toContain("&lt;img src=x&gt; 2099");
-    expect(html).toContain("(&lt;PST&gt;)");
+    expect(html).toContain("&lt;/td&gt;&lt;script&gt;1&lt;/script&gt;");
     expect(html).not.toMatch(/<script/i);
   });
 });

@@ -21,6 +21,7 @@ describe("loadConfig", () => {
       databaseUrl: undefined,
       port: 3000,
       host: "127.0.0.1",
+      allowedHosts: [],
       logLevel: "info",
       pool: { max: 10, idleTimeoutMs: 10_000, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000 },
       dbStartupTimeoutMs: 30_000,
@@ -99,6 +100,32 @@ describe("loadConfig", () => {
     expect(problems.join("\n")).not.toContain("s3cr3t-pw");
     expect(problems[0]).toContain("admin:***@host");
   });
+
+  it.each([
+    ["postgres://u:pa ss@h/db", "postgres://u:***@h/db", ["pa ss"]],
+    ["postgres://u:Pa/ss W0rd@h/db", "postgres://u:***@h/db", ["Pa/ss", "W0rd"]],
+    ["postgres://h/db?user=u&password=pa ss", "postgres://h/db?user=u&password=***", ["pa ss"]],
+  ])("never prints a password with a space, which the URL check refuses: %s", (url, shown, secrets) => {
+    const problems = problemsOf({ DATABASE_URL: url });
+    expect(problems[0]).toContain(`DATABASE_URL=${JSON.stringify(shown)} is not allowed`);
+    for (const secret of secrets) expect(problems.join("\n")).not.toContain(secret);
+  });
+
+  it("reads ALLOWED_HOSTS as names and addresses, in lower case, without the loopback ones it always has", () => {
+    expect(
+      loadConfig({ ALLOWED_HOSTS: " confradar-ci-api, App.Example.org ,10.0.0.5,[fd00::1], fd00::2" }, root).allowedHosts,
+    ).toEqual(["confradar-ci-api", "app.example.org", "10.0.0.5", "[fd00::1]", "fd00::2"]);
+    expect(loadConfig({ ALLOWED_HOSTS: "*" }, root).allowedHosts).toEqual(["*"]);
+  });
+
+  it.each(["app.example.org:3000", "http://app.example.org", "a b", "under score."])(
+    "rejects ALLOWED_HOSTS=%s, saying names go without a port",
+    (value) => {
+      expect(problemsOf({ ALLOWED_HOSTS: value })[0]).toMatch(
+        /^ALLOWED_HOSTS=.* is not allowed: expected comma-separated host names .*without a port/,
+      );
+    },
+  );
 
   it("lists every bad variable at once", () => {
     let message = "";

@@ -64,6 +64,36 @@ describe("the dataset schema", () => {
       (j) => j.conferences.push({ ...j.conferences[0] }),
       /conferences\[3\]\.acronym.*duplicate conference FUTR 2099 \(also at conferences\[0\]\)/,
     ],
+    [
+      "the same edition with the acronym in another case",
+      (j) => j.conferences.push({ ...j.conferences[0], acronym: "futr" }),
+      /conferences\[3\]\.acronym.*duplicate conference futr 2099 \(also at conferences\[0\]\)/,
+    ],
+    [
+      "a time zone label that contradicts the offset",
+      (j) => (j.conferences[0].deadlines[0].timezone = "UTC"),
+      /deadlines\[0\]\.timezone \(FUTR 2099\): UTC is UTC\+00:00, but due_at is written with the offset -12:00/,
+    ],
+    [
+      "an unknown time zone label",
+      (j) => (j.conferences[0].deadlines[0].timezone = "Mars/Olympus"),
+      /deadlines\[0\]\.timezone \(FUTR 2099\): "Mars\/Olympus" is not a known time zone/,
+    ],
+    [
+      "dates years away from the edition year",
+      (j) => Object.assign(j.conferences[0], { start_date: "2105-06-01", end_date: "2105-06-05" }),
+      /conferences\[0\]\.start_date \(FUTR 2099\): must be within a year of the edition year 2099 \(2098-01-01 to 2100-12-31\)/,
+    ],
+    [
+      "a deadline in year 9999",
+      (j) => (j.conferences[0].deadlines[0].due_at = "9999-01-10T23:59:59-12:00"),
+      /deadlines\[0\]\.due_at \(FUTR 2099\): must fall in 2097 to 2100 \(UTC\) for a 2099 conference/,
+    ],
+    [
+      "a NUL character",
+      (j) => (j.conferences[0].city = "Lis\u0000bon"),
+      /conferences\[0\]\.city \(FUTR 2099\): must not contain a NUL/,
+    ],
     ["a duplicate deadline kind", (j) => (j.conferences[0].deadlines[1].kind = "abstract"), /duplicate abstract deadline/],
     ["end before start", (j) => (j.conferences[0].end_date = "2099-05-01"), /conferences\[0\]\.end_date.*on or after start_date/],
     ["a bad date", (j) => (j.conferences[0].start_date = "2099-02-30"), /start_date.*YYYY-MM-DD/],

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { HttpError, parseInput } from "../../app/src/api/errors.js";
-import { conferenceCreate, conferenceListQuery, conferencePatch, deadlineCreate } from "../../app/src/api/schemas.js";
+import { parseJsonBody } from "../../app/src/api/json-body.js";
+import { conferenceCreate, conferenceListQuery, conferencePatch, deadlineCreate, idParams } from "../../app/src/api/schemas.js";
 
 function message400(fn: () => unknown): { message: string; field?: string } {
   try {
@@ -74,5 +76,52 @@ describe("API input validation", () => {
     expect(message400(() => parseInput(conferenceListQuery, { topic: "Machine Learning" }, "query")).message).toMatch(
       /^topic: must be a slug/,
     );
+  });
+
+  it("refuses a NUL character in any text, naming the field", () => {
+    expect(message400(() => parseInput(conferenceCreate, { acronym: "A", name: "a\u0000", year: 2026 }, "body"))).toEqual({
+      message: "name: must not contain a NUL character (\\u0000)",
+      field: "name",
+    });
+    expect(message400(() => parseInput(conferenceListQuery, { q: "\u0000" }, "query")).field).toBe("q");
+  });
+
+  it("says once that a number is out of range, however large", () => {
+    expect(message400(() => parseInput(idParams, { id: "9223372036854775808" }, "path")).message).toBe(
+      "id: must be <= 9007199254740991",
+    );
+    expect(message400(() => parseInput(idParams, { id: "-99999999999999999999" }, "path")).message).toBe("id: must be >= 1");
+    expect(parseInput(idParams, { id: "9007199254740991" }, "path")).toEqual({ id: 9007199254740991 });
+  });
+
+  it("never shows a raw regular expression", () => {
+    const schema = z.strictObject({ code: z.string().regex(/^[A-Z]{3}$/) });
+    expect(message400(() => parseInput(schema, { code: "x" }, "query")).message).toBe("code: is not in the expected format");
+  });
+});
+
+describe("the JSON body parser", () => {
+  it("parses JSON, and an empty body is no body", () => {
+    expect(parseJsonBody('{"a":[1,{"b":null}]}')).toEqual({ a: [1, { b: null }] });
+    expect(parseJsonBody("  ")).toBeUndefined();
+  });
+
+  it("says where the syntax is wrong", () => {
+    expect(() => parseJsonBody('{"acronym": ')).toThrow(/^body: is not valid JSON \(.+\)$/);
+  });
+
+  it.each([
+    ['{"__proto__": {"admin": true}}', "__proto__"],
+    ['{"a": {"__proto__": 1}}', "a.__proto__"],
+    ['{"topics": [{"constructor": {"prototype": {}}}]}', "topics.0.constructor"],
+  ])("names a prototype key as an unknown field: %s", (text, field) => {
+    let error: unknown;
+    try {
+      parseJsonBody(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ statusCode: 400, message: `${field}: is not a known field`, field });
   });
 });

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultPgliteDir, parseDatabaseUrl, redactUrl } from "../../app/src/store/url.js";
+import { resolveDatabase } from "../../app/src/store/index.js";
+import { defaultPgliteDir, parseDatabaseUrl } from "../../app/src/store/url.js";
 
 describe("parseDatabaseUrl", () => {
   const opts = { cwd: "/work/here", repoRoot: "/repo" };
@@ -35,13 +36,14 @@ describe("parseDatabaseUrl", () => {
   });
 });
 
-describe("redactUrl", () => {
-  it("hides the password and keeps the rest", () => {
-    const out = redactUrl("postgres://app:s3cret@db.local:5432/confradar");
-    expect(out).not.toContain("s3cret");
-    expect(out).toBe("postgres://app:*****@db.local:5432/confradar");
-  });
-  it("never echoes an unparseable URL", () => {
-    expect(redactUrl("postgres://app:pa ss@")).not.toContain("pa ss");
+describe("resolveDatabase's description of a server", () => {
+  it.each([
+    ["postgres://app:s3cret@db.local:5432/confradar", "postgres://app:***@db.local:5432/confradar"],
+    ["postgres://127.0.0.1:5432/confradar?user=u&password=s3cret", "postgres://127.0.0.1:5432/confradar?user=u&password=***"],
+    ["postgres://u:s3cret/x@127.0.0.1:5432/confradar", "postgres://u:***@127.0.0.1:5432/confradar"],
+  ])("%s shows no password", async (url, shown) => {
+    const store = await resolveDatabase(url);
+    expect(store.description).toBe(`PostgreSQL server at ${shown}`);
+    expect(store.connectionString).toBe(url); // what pg gets is untouched
   });
 });

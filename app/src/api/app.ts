@@ -1,10 +1,14 @@
+import helmet from "@fastify/helmet";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { isTransientConnectError, type Db } from "../db.js";
 import { migrationStatusOn } from "../migrate/index.js";
+import { PAGE_CONTENT_SECURITY_POLICY } from "../web/page.js";
 import { pageRoutes } from "../web/routes.js";
 import { mapDbError } from "./db-errors.js";
 import { HttpError } from "./errors.js";
+import { hostName, isAllowedHost, isCrossOriginWrite } from "./hosts.js";
+import { parseJsonBody } from "./json-body.js";
 import { conferenceRoutes } from "./routes/conferences.js";
 import { deadlineRoutes } from "./routes/deadlines.js";
 import { healthRoutes, type MigrationStatusFn } from "./routes/health.js";
@@ -22,10 +26,16 @@ export interface BuildAppOptions {
   migrationStatus?: MigrationStatusFn;
   /** Upper bound of each /readyz probe. Default 3000 ms. */
   probeTimeoutMs?: number;
+  /**
+   * Host names answered besides the loopback ones (127.0.0.1, localhost, ::1), any port; "*" for
+   * any. Default none: ALLOWED_HOSTS in config.
+   */
+  allowedHosts?: readonly string[];
 }
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
+  403: "Forbidden",
   404: "Not Found",
   409: "Conflict",
   413: "Payload Too Large",
@@ -50,6 +60,42 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: 256 * 1024,
   }) as unknown as FastifyInstance;
 
+  // JSON is the only body the API reads: fastify's text/plain parser is gone, so a text/plain
+  // body is a 415 like any other type instead of a string that fails validation.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  // Security headers on every answer (the guard's 403s included, hence first), the page's CSP
+  // among them: it lets in the page's own inline style (by hash) and nothing else, and forbids
+  // framing. HSTS is off: the app serves plain HTTP on loopback; a TLS proxy in front sets its own.
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: PAGE_CONTENT_SECURITY_POLICY },
+    strictTransportSecurity: false,
+    xFrameOptions: { action: "deny" },
+  });
+
+  // Before routing and body parsing: other web pages in the same browser get nothing (hosts.ts).
+  const allowedHosts = opts.allowedHosts ?? [];
+  app.addHook("onRequest", async (req, reply) => {
+    const { host, origin } = req.headers;
+    if (!isAllowedHost(host, allowedHosts)) {
+      req.log.warn({ host }, "request for a host name this server does not answer to (ALLOWED_HOSTS)");
+      const message = `host: this server does not answer to ${JSON.stringify(hostName(host!))}; if that is one of its names, add it to ALLOWED_HOSTS`;
+      return reply.code(403).send(errorBody(403, message, "host"));
+    }
+    if (isCrossOriginWrite(req.method, origin, host)) {
+      req.log.warn({ origin, host }, "write from another origin refused");
+      const message = `origin: a write from the page at ${JSON.stringify(origin)} is refused: only this server's own pages may write`;
+      return reply.code(403).send(errorBody(403, message, "origin"));
+    }
+  });
+
   app.setErrorHandler(async (error: FastifyError, req, reply) => {
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).send(errorBody(error.statusCode, error.message, error.field));
@@ -59,7 +105,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       if (mapped.statusCode >= 500) req.log.warn({ err: error }, "database error");
       return reply.code(mapped.statusCode).send(errorBody(mapped.statusCode, mapped.message, mapped.field));
     }
-    // fastify's own 4xx: malformed JSON, wrong content type, body too large, ...
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      const type = String(req.headers["content-type"] ?? "none")
+        .split(";")[0]!
+        .trim();
+      return reply
+        .code(415)
+        .send(errorBody(415, `body: Unsupported Media Type: ${type} (the API reads application/json)`, "body"));
+    }
+    // fastify's own 4xx: body too large, ...
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send(errorBody(error.statusCode, `body: ${error.message}`, "body"));
     }

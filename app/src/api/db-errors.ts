@@ -26,6 +26,8 @@ const CONSTRAINT_TEXT: Record<string, string> = {
   conferences_edition_year_range: "year must be from 1950 to 2200",
   conferences_website_http: "website must start with http:// or https://",
   deadlines_timezone_label_not_blank: "timezone must not be blank",
+  conferences_start_date_near_edition: "start_date must be within a year of the conference's year",
+  conferences_end_date_near_edition: "end_date must be within a year of the conference's year",
 };
 
 /** The API field names of a constraint's columns, read from the catalog (last column first). */
@@ -54,6 +56,12 @@ export async function mapDbError(err: unknown, db: Db): Promise<HttpError | unde
   switch (err.code) {
     case PG_CHECK_VIOLATION: {
       const constraint = err.constraint ?? "unknown";
+      // Raised by one of our triggers (a rule across two tables, which a CHECK cannot state): it
+      // names its column and says the rule in its message; there is no catalog entry to look up.
+      if (err.column && !(constraint in CONSTRAINT_TEXT)) {
+        const field = COLUMN_FIELDS[err.column] ?? err.column;
+        return new HttpError(400, `${field}: ${err.message ?? `violates the rule ${constraint}`}`, field);
+      }
       const fields = await constraintFields(db, constraint, err.table);
       const field = fields[0] ?? constraint;
       const text = CONSTRAINT_TEXT[constraint] ?? `violates the rule ${constraint}`;
@@ -72,6 +80,8 @@ export async function mapDbError(err: unknown, db: Db): Promise<HttpError | unde
     case "22007": // invalid_datetime_format
     case "22008": // datetime_field_overflow
     case "22003": // numeric_value_out_of_range
+    case "22021": // character_not_in_repertoire: a NUL in text (the schemas refuse it before this)
+    case "22P05": // untranslatable_character: a \u0000 in json
       return new HttpError(400, `invalid value: ${err.message ?? "rejected by the database"}`);
     case "57014": // query_canceled (statement_timeout)
       return new HttpError(503, "the database took too long to answer; try again");

@@ -44,6 +44,9 @@ export function describeIssue(issue: Issue): string {
       return `must be ${issue.inclusive ? "<=" : "<"} ${max}`;
     }
     case "invalid_format":
+      // zod's own text for a pattern quotes the regular expression: say it plainly instead (a
+      // schema with its own message, like `slug`, keeps it).
+      if (issue.format === "regex" && issue.message.startsWith("Invalid string")) return "is not in the expected format";
       return FORMAT_TEXT[issue.format] ?? issue.message;
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;

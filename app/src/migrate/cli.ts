@@ -6,7 +6,8 @@
  */
 import { pathToFileURL } from "node:url";
 import { Migration } from "node-pg-migrate";
-import { redactUrl, parseDatabaseUrl } from "../store/index.js";
+import { redact } from "../redact.js";
+import { parseDatabaseUrl } from "../store/index.js";
 import { defaultMigrationsDir, migrationStatus, runMigrations, type MigrateLogger } from "./index.js";
 
 const usage = `usage: migrate <command>
@@ -34,7 +35,7 @@ function envMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 function describeTarget(url: string | undefined): string {
   const target = parseDatabaseUrl(url);
-  if (target.kind === "postgres") return `PostgreSQL server at ${redactUrl(target.url)}`;
+  if (target.kind === "postgres") return `PostgreSQL server at ${redact(target.url)}`;
   return target.dataDir === null ? "embedded PGlite in memory" : `embedded PGlite in ${target.dataDir}`;
 }
 
@@ -109,8 +110,8 @@ export async function main(
       return 2;
     }
     const e = error as Error;
-    err(`migrate ${command} failed: ${e.message}\n`);
-    if (e.cause instanceof Error && !e.message.includes(e.cause.message)) err(`  cause: ${e.cause.message}\n`);
+    err(`migrate ${command} failed: ${redact(e.message)}\n`);
+    if (e.cause instanceof Error && !e.message.includes(e.cause.message)) err(`  cause: ${redact(e.cause.message)}\n`);
     return 1;
   }
 }

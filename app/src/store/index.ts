@@ -1,7 +1,8 @@
-import { parseDatabaseUrl, redactUrl } from "./url.js";
+import { redact } from "../redact.js";
+import { parseDatabaseUrl } from "./url.js";
 import { servePglite } from "./pglite.js";
 
-export { defaultPgliteDir, findRepoRoot, parseDatabaseUrl, redactUrl, type DatabaseTarget } from "./url.js";
+export { defaultPgliteDir, findRepoRoot, parseDatabaseUrl, type DatabaseTarget } from "./url.js";
 export { dumpPgliteToFile, readPgliteDump, servePglite, type ServedPglite, type ServePgliteOptions } from "./pglite.js";
 
 export interface ResolvedDatabase {
@@ -25,7 +26,7 @@ export async function resolveDatabase(url: string | undefined): Promise<Resolved
     return {
       kind: "postgres",
       connectionString: target.url,
-      description: `PostgreSQL server at ${redactUrl(target.url)}`,
+      description: `PostgreSQL server at ${redact(target.url)}`,
       close: async () => {},
     };
   }

@@ -47,14 +47,3 @@ export function parseDatabaseUrl(url: string | undefined, opts: { cwd?: string; 
       "pglite://PATH, pglite:memory, or leave it unset for the embedded default",
   );
 }
-
-/** A postgres:// URL with the password replaced, safe for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "*****";
-    return parsed.toString();
-  } catch {
-    return "(unparseable database URL)";
-  }
-}

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { html, raw, safeHref, type SafeHtml } from "./html.js";
 import { formatDateRange, formatDuration, formatTimeLeft, formatUtc, urgency } from "./time.js";
 
@@ -99,6 +100,20 @@ input, select, button { font: inherit; padding: .25rem .5rem; }
 footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
 a { color: inherit; }
 `;
+
+/**
+ * The Content-Security-Policy directives the page needs, and no more (app.ts sends them on every
+ * answer). It has no script and loads nothing: its one inline <style> is allowed by its hash, its
+ * form submits to itself, and no other site may frame it. A change to CSS changes the hash with it.
+ */
+export const PAGE_CONTENT_SECURITY_POLICY: Record<string, string[]> = {
+  defaultSrc: ["'none'"],
+  styleSrc: [`'sha256-${createHash("sha256").update(CSS).digest("base64")}'`],
+  imgSrc: ["'self'"], // the browser's own /favicon.ico request
+  formAction: ["'self'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+};
 
 function conferenceLink(c: { acronym: string; year: number; website: string | null }): SafeHtml {
   const href = safeHref(c.website);

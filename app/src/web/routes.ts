@@ -3,15 +3,17 @@ import { z } from "zod";
 import { validationError } from "../api/errors.js";
 import { conferenceListQueries, ingestRunsQuery, TOPICS_QUERY, upcomingDeadlinesQuery } from "../api/queries.js";
 import { toConference, type RouteDeps } from "../api/routes/conferences.js";
-import { SLUG_PATTERN } from "../api/schemas.js";
+import { searchTerm, slug } from "../api/schemas.js";
 import { renderPage, type ConferenceSummary, type IngestRun, type PageData, type UpcomingDeadline } from "./page.js";
 
 export const PAGE_UPCOMING_DAYS = 90;
 const PAGE_MAX_CONFERENCES = 500;
 
+// The API's own schemas, so a bad value gets the same message there and here; "" is the form's
+// empty box and "All topics".
 const pageQuery = z.object({
-  q: z.string().trim().max(200).optional(),
-  topic: z.union([z.literal(""), z.string().regex(SLUG_PATTERN)]).optional(),
+  q: searchTerm.optional(),
+  topic: z.preprocess((v) => (v === "" ? undefined : v), slug.optional()),
 });
 
 export function pageRoutes(app: FastifyInstance, { db, now }: RouteDeps): void {

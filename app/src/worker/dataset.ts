@@ -1,23 +1,36 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { describeIssue } from "../api/errors.js";
-import { CONFERENCE_FORMATS, DEADLINE_KINDS, SLUG_PATTERN } from "../api/schemas.js";
-
-const httpUrl = z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http:// or https:// URL" });
-const text = (max: number) => z.string().trim().min(1).max(max);
+import {
+  CONFERENCE_FORMATS,
+  checkTimezone,
+  dateWindowProblem,
+  deadlineWindowProblem,
+  DEADLINE_KINDS,
+  httpUrl,
+  SLUG_PATTERN,
+  text,
+  timezoneLabel,
+} from "../api/schemas.js";
+import { labelForOffset, offsetOf } from "../api/timezones.js";
 
 export const datasetTopicSchema = z.strictObject({
   slug: z.string().regex(SLUG_PATTERN, { error: "must be a slug like machine-learning" }),
   name: text(200),
 });
 
-export const datasetDeadlineSchema = z.strictObject({
-  kind: z.enum(DEADLINE_KINDS),
-  due_at: z.iso.datetime({ offset: true }),
-  timezone: text(32).default("AoE"),
-  estimated: z.boolean().default(false),
-  note: text(1000).nullable().default(null),
-});
+// The same field rules as the API's (app/src/api/schemas.ts): what the ingest writes, a client
+// could have written, and the other way round.
+export const datasetDeadlineSchema = z
+  .strictObject({
+    kind: z.enum(DEADLINE_KINDS),
+    due_at: z.iso.datetime({ offset: true }),
+    timezone: timezoneLabel.optional(),
+    estimated: z.boolean().default(false),
+    note: text(1000).nullable().default(null),
+  })
+  .superRefine(checkTimezone)
+  .transform((d) => ({ ...d, timezone: d.timezone ?? labelForOffset(offsetOf(d.due_at)) }));
 
 export const datasetConferenceSchema = z.strictObject({
   acronym: text(32),
@@ -54,7 +67,8 @@ export const datasetSchema = z
     });
     const editions = new Map<string, number>();
     d.conferences.forEach((c, i) => {
-      const key = `${c.acronym}\u0000${c.year}`;
+      // One conference per acronym and year whatever the case, as the database's unique index has it.
+      const key = `${c.acronym.toLowerCase()}\u0000${c.year}`;
       const first = editions.get(key);
       if (first !== undefined) {
         ctx.addIssue({
@@ -65,6 +79,11 @@ export const datasetSchema = z
       } else editions.set(key, i);
       if (c.start_date && c.end_date && c.end_date < c.start_date) {
         ctx.addIssue({ code: "custom", path: ["conferences", i, "end_date"], message: "must be on or after start_date" });
+      }
+      for (const field of ["start_date", "end_date"] as const) {
+        const date = c[field];
+        const problem = date ? dateWindowProblem(c.year, date) : undefined;
+        if (problem) ctx.addIssue({ code: "custom", path: ["conferences", i, field], message: problem });
       }
       c.topics.forEach((slug, j) => {
         if (!topicSlugs.has(slug)) {
@@ -85,6 +104,8 @@ export const datasetSchema = z
           });
         }
         kinds.add(dl.kind);
+        const problem = deadlineWindowProblem(c.year, dl.due_at);
+        if (problem) ctx.addIssue({ code: "custom", path: ["conferences", i, "deadlines", j, "due_at"], message: problem });
       });
     });
   });

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { Db } from "../db.js";
-import { maskUrlPassword } from "../redact.js";
+import { redact } from "../redact.js";
 import { loadDataset, type Dataset } from "./dataset.js";
 
 export type IngestTrigger = "schedule" | "manual";
@@ -94,17 +94,22 @@ const UPSERT_SOURCE = `
   WHERE s.dataset_version IS DISTINCT FROM EXCLUDED.dataset_version
   RETURNING id, (xmax = 0) AS inserted`;
 
+// A conference is its acronym, whatever the case, and its year (the unique index
+// conferences_lower_acronym_year_key): "NEURIPS" in the dataset updates an API-made "NeurIPS",
+// and the dataset's spelling wins like every other field.
 const UPSERT_CONFERENCE = `
   INSERT INTO conferences AS c (acronym, edition_year, name, website, city, country, format,
                                 start_date, end_date, dates_estimated, source_id)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-  ON CONFLICT (acronym, edition_year) DO UPDATE SET
+  ON CONFLICT (lower(acronym), edition_year) DO UPDATE SET
+    acronym = EXCLUDED.acronym,
     name = EXCLUDED.name, website = EXCLUDED.website, city = EXCLUDED.city, country = EXCLUDED.country,
     format = EXCLUDED.format, start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date,
     dates_estimated = EXCLUDED.dates_estimated, source_id = EXCLUDED.source_id
-  WHERE (c.name, c.website, c.city, c.country, c.format, c.start_date, c.end_date, c.dates_estimated, c.source_id)
+  WHERE (c.acronym, c.name, c.website, c.city, c.country, c.format, c.start_date, c.end_date, c.dates_estimated,
+         c.source_id)
         IS DISTINCT FROM
-        (EXCLUDED.name, EXCLUDED.website, EXCLUDED.city, EXCLUDED.country, EXCLUDED.format,
+        (EXCLUDED.acronym, EXCLUDED.name, EXCLUDED.website, EXCLUDED.city, EXCLUDED.country, EXCLUDED.format,
          EXCLUDED.start_date, EXCLUDED.end_date, EXCLUDED.dates_estimated, EXCLUDED.source_id)
   RETURNING id, (xmax = 0) AS inserted`;
 
@@ -174,10 +179,10 @@ export async function upsertDataset(client: pg.ClientBase, dataset: Dataset): Pr
     const conferenceId = Number(
       rows[0]?.id ??
         (
-          await client.query<{ id: number }>("SELECT id FROM conferences WHERE acronym = $1 AND edition_year = $2", [
-            c.acronym,
-            c.year,
-          ])
+          await client.query<{ id: number }>(
+            "SELECT id FROM conferences WHERE lower(acronym) = lower($1) AND edition_year = $2",
+            [c.acronym, c.year],
+          )
         ).rows[0]!.id,
     );
     for (const d of c.deadlines) {
@@ -203,7 +208,7 @@ export interface RunIngestOptions {
 
 function errorText(err: unknown): string {
   const e = err as { message?: string; detail?: string } | undefined;
-  const text = maskUrlPassword(`${e?.message ?? String(err)}${e?.detail ? ` (${e.detail})` : ""}`);
+  const text = redact(`${e?.message ?? String(err)}${e?.detail ? ` (${e.detail})` : ""}`);
   return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 1)}…` : text;
 }
 

@@ -5,6 +5,7 @@ import { isPgError, PG_UNIQUE_VIOLATION } from "../db-errors.js";
 import { HttpError, notFound, parseInput } from "../errors.js";
 import { buildInsert, buildUpdate, DEADLINE_COLUMNS, DEADLINE_FIELD_COLUMNS, upcomingDeadlinesQuery } from "../queries.js";
 import { deadlineCreate, deadlineParams, deadlinePatch, idParams, upcomingQuery } from "../schemas.js";
+import { parseTimezoneLabel, timezoneMismatch } from "../timezones.js";
 import type { RouteDeps } from "./conferences.js";
 
 type Row = Record<string, unknown>;
@@ -76,7 +77,13 @@ export function deadlineRoutes(app: FastifyInstance, { db, now }: RouteDeps): vo
     const input = parseInput(deadlinePatch, req.body, "body");
     return db.transaction(async (client) => {
       await assertConference(client, id);
-      await loadDeadline(client, id, deadlineId);
+      const current = await loadDeadline(client, id, deadlineId);
+      // A new due_at alone must still mean the stored label (the schema checks the two together).
+      if (input.due_at !== undefined && input.timezone === undefined) {
+        const label = parseTimezoneLabel(String(current.timezone));
+        const problem = label && timezoneMismatch(label, input.due_at);
+        if (problem) throw new HttpError(400, `timezone: ${problem}`, "timezone");
+      }
       const update = buildUpdate("deadlines", DEADLINE_FIELD_COLUMNS, input, {
         sql: "id = $1 AND conference_id = $2",
         values: [deadlineId, id],
