@@ -17,6 +17,7 @@ import {
   passwordsIn,
   publishedHostIps,
   sqlState,
+  committedMigrations,
   StackCommands,
   waitUntil,
 } from "./stackCommands.js";
@@ -111,7 +112,7 @@ describe("the dev stack", () => {
     expect(dockerNames("ps", "confradar-dev-")).toEqual([]);
     expect(dockerNames("volume", "confradar-dev-")).toEqual(["confradar-dev-pgdata"]);
     const up = await dev.must("up", [], "up on the kept volume");
-    expect(up.output).toMatch(/migrations: 5 applied/);
+    expect(up.output).toContain(`migrations: ${committedMigrations} applied`);
     outputs = await dev.outputs();
     expect(await markerExists(String(outputs.appConnectionString), marker)).toBe(true);
     expect(await sqlState(String(outputs.appConnectionString), "CREATE TABLE e2e_should_fail (id int)")).toBe("42501");
