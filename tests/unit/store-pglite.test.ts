@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pgliteFailureReason } from "../../app/src/store/pglite.js";
+import { endsWithReadyForQuery, pgliteFailureReason } from "../../app/src/store/pglite.js";
 
 describe("pgliteFailureReason", () => {
   it("names the PANIC with the LOG line before it, without timestamps (the store of issue 17)", () => {
@@ -25,5 +25,22 @@ describe("pgliteFailureReason", () => {
     expect(pgliteFailureReason(["2026-01-01 00:00:00 UTC [1] LOG:  something odd", "Aborted()", ""])).toBe("LOG: something odd");
     expect(pgliteFailureReason(["Aborted()"])).toBeUndefined();
     expect(pgliteFailureReason([])).toBeUndefined();
+  });
+});
+
+describe("endsWithReadyForQuery", () => {
+  const ready = (status: string) => [0x5a, 0, 0, 0, 5, status.charCodeAt(0)];
+  const parseComplete = [0x31, 0, 0, 0, 4];
+
+  it("is true for a reply ending with ReadyForQuery in any transaction state", () => {
+    expect(endsWithReadyForQuery(Uint8Array.from(ready("I")))).toBe(true);
+    expect(endsWithReadyForQuery(Uint8Array.from([...parseComplete, ...ready("T")]))).toBe(true);
+    expect(endsWithReadyForQuery(Uint8Array.from(ready("E")))).toBe(true);
+  });
+
+  it("is false for a reply that stops mid-batch, or for none", () => {
+    expect(endsWithReadyForQuery(Uint8Array.from(parseComplete))).toBe(false);
+    expect(endsWithReadyForQuery(Uint8Array.from([...ready("I"), ...parseComplete]))).toBe(false);
+    expect(endsWithReadyForQuery(new Uint8Array(0))).toBe(false);
   });
 });

@@ -123,6 +123,48 @@ async function openStoreFolder(dir: string): Promise<PGlite> {
   }
 }
 
+/** The backend's ReadyForQuery message: 'Z', length 5, then the transaction status byte. */
+const READY_FOR_QUERY = [0x5a, 0, 0, 0, 5];
+
+/** Whether a backend reply ends with ReadyForQuery: the end of a batch (Sync) or of a simple query. */
+export function endsWithReadyForQuery(reply: Uint8Array): boolean {
+  const at = reply.length - 6;
+  return at >= 0 && READY_FOR_QUERY.every((byte, i) => reply[at + i] === byte);
+}
+
+/**
+ * The PGlite that pglite-socket sees. PGlite has one session for every connection, and pglite-socket
+ * (0.2.17) takes the next message from any connection unless the session is in a transaction. A pg
+ * batch (Parse, Bind, Describe, Execute, Sync) is not, and when its messages arrive in separate
+ * reads another connection's Parse replaces the unnamed statement in between: errors, or another
+ * query's rows, silently (electric-sql/pglite#1046). So "in a transaction" also covers an open batch:
+ * from a message whose reply does not end with ReadyForQuery until one that does, pglite-socket takes
+ * messages from that connection only.
+ */
+function oneBatchAtATime(db: PGlite): PGlite {
+  let batchOpen = false;
+  const execProtocolRawStream: PGlite["execProtocolRawStream"] = async (message, options) => {
+    let tail = new Uint8Array(0);
+    await db.execProtocolRawStream(message, {
+      ...options,
+      onRawData: (data) => {
+        tail = Uint8Array.from([...tail, ...data.subarray(-6)]).subarray(-6);
+        options.onRawData(data);
+      },
+    });
+    // Terminate ('X') has no reply: the connection is gone, and with it its batch.
+    batchOpen = message[0] !== 0x58 && !endsWithReadyForQuery(tail);
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "isInTransaction") return () => batchOpen || target.isInTransaction();
+      if (property === "execProtocolRawStream") return execProtocolRawStream;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 export async function servePglite(opts: ServePgliteOptions): Promise<ServedPglite> {
   let lock: StoreLock | undefined;
   let db: PGlite;
@@ -139,7 +181,7 @@ export async function servePglite(opts: ServePgliteOptions): Promise<ServedPglit
     db = await PGlite.create(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
   }
   const server = new PGLiteSocketServer({
-    db,
+    db: oneBatchAtATime(db),
     host: "127.0.0.1",
     port: 0,
     maxConnections: opts.maxConnections ?? 10,
