@@ -30,7 +30,7 @@ export async function runWorker(): Promise<void> {
         await db.close();
       }
     },
-    60_000,
+    { timeoutMs: 60_000 },
   );
 }
 
