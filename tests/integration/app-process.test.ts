@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -109,6 +109,7 @@ describe("the embedded store's folder", () => {
       const again = start(["ingest"], env);
       expect((await again.exit).code).toBe(0);
       expect(again.output()).toMatch(/ingest finished: \d+ inserted/);
+      await rm(dir, { recursive: true, force: true });
     } finally {
       api.child.kill("SIGKILL");
     }

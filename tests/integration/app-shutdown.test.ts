@@ -3,7 +3,7 @@
 // store and release its lock.
 import { existsSync } from "node:fs";
 import http from "node:http";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -152,7 +152,7 @@ describe("Ctrl-C on the api under load", () => {
           inFlight: inFlight.map((o) => o.status ?? o.error),
           after: outcomes.filter((o) => o.startedAt >= signalAt).map((o) => o.status ?? o.error),
         });
-        const context = `${summary}\n${log.filter((m) => !/request/.test(m)).join("\n")}`;
+        const context = `store ${dir} (kept when this fails)\n${summary}\n${log.filter((m) => !/request/.test(m)).join("\n")}`;
 
         expect(inFlight.length, context).toBeGreaterThan(0);
         expect(slowStatus, context).toBe(201);
@@ -201,6 +201,7 @@ describe("Ctrl-C on the api under load", () => {
           await db.end();
           await store.close();
         }
+        await rm(dir, { recursive: true, force: true });
       } finally {
         try {
           process.kill(group, "SIGKILL");

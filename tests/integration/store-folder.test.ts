@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { migrationStatus } from "../../app/src/migrate/index.js";
 import {
   EmbeddedStoreBusyError,
@@ -16,7 +16,15 @@ import {
   STORE_LOCK_FILE,
 } from "../../app/src/store/index.js";
 
-const newFolder = () => mkdtemp(path.join(os.tmpdir(), "confradar-store-"));
+const folders: string[] = [];
+async function newFolder(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "confradar-store-"));
+  folders.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  for (const dir of folders) await rm(dir, { recursive: true, force: true });
+});
 
 async function count(connectionString: string, sql: string): Promise<number> {
   const client = new pg.Client({ connectionString });

@@ -1,6 +1,6 @@
 // The embedded store under kill -9, with other commands on the same folder around it. A second
 // process writing to a PGlite folder corrupts it (see store-folder.test.ts); a kill alone must not.
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -39,7 +39,7 @@ describe("the embedded store", () => {
     const env = { DATABASE_URL: `pglite://${dir}`, PORT: "0", LOG_LEVEL: "info" };
     const seed = Number(process.env.CONFRADAR_KILL_SEED ?? Date.now() % 1_000_000);
     const random = seededRandom(seed);
-    const story: string[] = [`seed ${seed} (CONFRADAR_KILL_SEED=${seed} replays it)`];
+    const story: string[] = [`seed ${seed} (CONFRADAR_KILL_SEED=${seed} replays it), store ${dir} (kept when this fails)`];
     const acknowledged: string[] = [];
 
     for (let i = 0; i < ITERATIONS; i++) {
@@ -100,5 +100,6 @@ describe("the embedded store", () => {
       await client.end();
       await store.close();
     }
+    await rm(dir, { recursive: true, force: true });
   }, 900_000);
 });

@@ -1,16 +1,24 @@
 // The embedded store's lock file (app/src/store/lock.ts) across real processes.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddedStoreBusyError, lockStoreFolder, STORE_LOCK_FILE } from "../../app/src/store/index.js";
 import { exitWithin, ROOT, start } from "./processes.js";
 
 const LOCK_MODULE = pathToFileURL(path.join(ROOT, "app/src/store/lock.ts")).href;
-const newFolder = () => mkdtemp(path.join(os.tmpdir(), "confradar-lock-"));
+const folders: string[] = [];
+async function newFolder(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "confradar-lock-"));
+  folders.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  for (const dir of folders) await rm(dir, { recursive: true, force: true });
+});
 
 /** A process that is alive until killed, and then certainly dead: its pid for a lock file. */
 async function processThatDies(): Promise<{ pid: number; kill(): Promise<void> }> {
