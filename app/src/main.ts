@@ -5,7 +5,7 @@ import { redact } from "./redact.js";
 const USAGE = `Usage: main <role> [args]
   api                   HTTP API and page on PORT (default 3000)          npm run app
   worker                scheduled ingest (INGEST_INTERVAL_SECONDS) + heartbeat   npm run worker
-  ingest                one ingest run now; exit 0 ok, 1 failed, 2 another run busy   npm run ingest
+  ingest                one ingest run now; exit 0 ok, 1 failed, 2 busy (another run, or the embedded store in use)   npm run ingest
   migrate <up|down|status|create> [args]   the migration CLI (app/src/migrate/cli)
   healthcheck [api|worker]   the container health check
 Configuration comes from the environment: see .env.example.`;
@@ -22,7 +22,14 @@ async function runMigrateCli(args: string[]): Promise<void> {
   await import(pathToFileURL(cli).href);
 }
 
-const PLAIN_ERRORS = new Set(["ConfigError", "DatabaseUnavailableError", "EmbeddedStoreBusyError", "DatasetError"]);
+const PLAIN_ERRORS = new Set([
+  "ConfigError",
+  "DatabaseUnavailableError",
+  "EmbeddedStoreBusyError",
+  "EmbeddedStoreUnopenableError",
+  "NotAStoreFolderError",
+  "DatasetError",
+]);
 
 async function main(argv: string[]): Promise<number | undefined> {
   const [role = "api", ...rest] = argv;

@@ -1,45 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = path.join(ROOT, "app/src/main.ts");
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts `main.ts ROLE` the way `npm run app` does (tsx), with only the env given plus PATH. */
-function start(args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => out, exit };
-}
-
-async function waitFor(run: Run, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const m = pattern.exec(run.output());
-    if (m) return m;
-    if (run.child.exitCode !== null) throw new Error(`process exited before ${pattern}:\n${run.output()}`);
-    if (Date.now() > until) throw new Error(`timed out waiting for ${pattern}:\n${run.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { MIGRATE_CLI, start, waitFor } from "./processes.js";
 
 describe("the app processes", () => {
   it("api: serves the page on embedded storage, then shuts down cleanly on SIGTERM", async () => {
@@ -139,21 +102,29 @@ describe("the app processes", () => {
 });
 
 describe("the embedded store's folder", () => {
-  it("is used by one app process at a time: a second one fails with a clear message", async () => {
+  it("is used by one process at a time: ingest and the migration commands are refused while the app has it", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "confradar-lock-"));
     const env = { DATABASE_URL: `pglite://${dir}`, PORT: "0", LOG_LEVEL: "info" };
     const api = start(["api"], env);
     try {
-      await waitFor(api, /ConfRadar api listening on/);
+      const [, url] = await waitFor(api, /ConfRadar api listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+      const busy = `The embedded store ${dir} is in use by process ${api.child.pid}`;
       const ingest = start(["ingest"], env);
-      expect((await ingest.exit).code).toBe(1);
-      expect(ingest.output()).toContain(`The embedded store ${dir} is in use by process ${api.child.pid}`);
+      expect((await ingest.exit).code).toBe(2); // 2 = busy, as the usage says
+      expect(ingest.output()).toContain(busy);
+      for (const command of ["status", "up"]) {
+        const migrate = start([command], env, { script: MIGRATE_CLI });
+        expect((await migrate.exit).code).toBe(1);
+        expect(migrate.output()).toContain(`migrate ${command} failed: ${busy}`);
+      }
+      expect((await fetch(`${url}readyz`)).status).toBe(200);
       api.child.kill("SIGTERM");
       expect((await api.exit).code).toBe(0);
       // Released on shutdown: now the ingest runs, migrations already applied by the api.
       const again = start(["ingest"], env);
       expect((await again.exit).code).toBe(0);
       expect(again.output()).toMatch(/ingest finished: \d+ inserted/);
+      await rm(dir, { recursive: true, force: true });
     } finally {
       api.child.kill("SIGKILL");
     }

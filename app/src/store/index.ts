@@ -3,7 +3,17 @@ import { parseDatabaseUrl } from "./url.js";
 import { servePglite } from "./pglite.js";
 
 export { defaultPgliteDir, findRepoRoot, parseDatabaseUrl, type DatabaseTarget } from "./url.js";
-export { dumpPgliteToFile, readPgliteDump, servePglite, type ServedPglite, type ServePgliteOptions } from "./pglite.js";
+export {
+  dumpPgliteToFile,
+  EmbeddedStoreUnopenableError,
+  NotAStoreFolderError,
+  pgliteFailureReason,
+  readPgliteDump,
+  servePglite,
+  type ServedPglite,
+  type ServePgliteOptions,
+} from "./pglite.js";
+export { EmbeddedStoreBusyError, lockStoreFolder, STORE_LOCK_FILE, type StoreLock } from "./lock.js";
 
 export interface ResolvedDatabase {
   kind: "postgres" | "pglite";
@@ -18,7 +28,8 @@ export interface ResolvedDatabase {
 /**
  * Turns DATABASE_URL into something `pg` can connect to. A postgres:// URL is passed through; an
  * unset URL, `pglite://PATH` or `pglite:memory` starts an embedded PGlite in this process and serves
- * it on 127.0.0.1:<ephemeral port>. Only one process may open a PGlite folder at a time.
+ * it on 127.0.0.1:<ephemeral port>. A PGlite folder is locked while open: one process at a time
+ * (EmbeddedStoreBusyError names the other), whatever the command.
  */
 export async function resolveDatabase(url: string | undefined): Promise<ResolvedDatabase> {
   const target = parseDatabaseUrl(url);

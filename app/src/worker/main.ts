@@ -1,5 +1,7 @@
 import { loadConfig } from "../config.js";
+import type { Db } from "../db.js";
 import { openAppDatabase } from "../startup.js";
+import { EmbeddedStoreBusyError } from "../store/index.js";
 import { createLogger } from "../logger.js";
 import { onShutdownSignal } from "../shutdown.js";
 import { IngestAlreadyRunningError, runIngest } from "./ingest.js";
@@ -28,18 +30,27 @@ export async function runWorker(): Promise<void> {
         await db.close();
       }
     },
-    60_000,
+    { timeoutMs: 60_000 },
   );
 }
 
-/** Exit codes of `npm run ingest`. */
+/** Exit codes of `npm run ingest`: busy is another run, or another process holding the embedded store. */
 export const INGEST_EXIT = { succeeded: 0, failed: 1, busy: 2 } as const;
 
 /** Process entry for `npm run ingest`: one manual run; the exit code says how it went. */
 export async function runIngestOnce(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: "confradar-ingest" });
-  const db = await openAppDatabase(config, logger, "confradar-ingest", 2);
+  let db: Db;
+  try {
+    db = await openAppDatabase(config, logger, "confradar-ingest", 2);
+  } catch (err) {
+    if (err instanceof EmbeddedStoreBusyError) {
+      logger.error(err.message);
+      return INGEST_EXIT.busy;
+    }
+    throw err;
+  }
   try {
     const result = await runIngest({ db, logger, datasetPath: config.datasetPath, trigger: "manual" });
     return result.status === "succeeded" ? INGEST_EXIT.succeeded : INGEST_EXIT.failed;
