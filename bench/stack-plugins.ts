@@ -10,6 +10,7 @@
  * Pulumi home whose plugin cache has them (on a machine with internet, any home where
  * `npm run up` installed them); otherwise the script says so and measures the offline set alone.
  */
+import "../app/src/check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";

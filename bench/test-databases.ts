@@ -5,6 +5,7 @@
  * On PGlite always, and on the real server when TEST_DATABASE_URL is set. Runs alternate (a, b) in
  * one loop; the median of N runs is printed.  npm run bench:test-db [-- --runs N]
  */
+import "../app/src/check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

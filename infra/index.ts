@@ -1,3 +1,4 @@
+import "../app/src/check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import path from "node:path";

@@ -1,3 +1,4 @@
+import "./check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import http from "node:http";
 import { pathToFileURL } from "node:url";
 import { loadConfig } from "./config.js";

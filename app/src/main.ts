@@ -1,3 +1,4 @@
+import "./check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { inspect } from "node:util";
 import { redact } from "./redact.js";

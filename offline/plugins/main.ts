@@ -2,6 +2,7 @@
  * Entry point of ConfRadar's offline provider plugins: `main.ts docker|postgresql|random`, run by
  * the launchers in bin/ that the engine finds on PATH (docs/offline.md).
  */
+import "../../app/src/check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import { servePlugin } from "./core/server.js";
 
 const name = process.argv[2];

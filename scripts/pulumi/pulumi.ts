@@ -1,5 +1,6 @@
 // The project's way to run the Pulumi CLI: `npm run pulumi -- <args>` or `tsx scripts/pulumi/pulumi.ts <args>`.
 // Runs node_modules/.bin/pulumi with the offline environment, stdio inherited, exit code passed on.
+import "../../app/src/check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";

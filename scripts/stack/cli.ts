@@ -5,6 +5,7 @@
  *
  * Every command checks Docker and the stack first and says what to do when either is missing.
  */
+import "../../app/src/check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createReadStream, createWriteStream, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";

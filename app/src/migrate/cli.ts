@@ -4,6 +4,7 @@
  * `status --json` prints exactly one JSON object {"applied":[...],"pending":[...]} on stdout.
  * Run from source: `node --import tsx app/src/migrate/cli.ts up`; from the image: `node .../cli.js up`.
  */
+import "../check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import { pathToFileURL } from "node:url";
 import { Migration } from "node-pg-migrate";
 import { redact } from "../redact.js";
