@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 local_image() { node -e "try{const j=require('./images/local-images.json');console.log(j['$1']||'')}catch{}" ; }
 NODE_IMAGE=${NODE_IMAGE:-$(local_image node)}
-NODE_IMAGE=${NODE_IMAGE:-node:20-bookworm-slim}
+NODE_IMAGE=${NODE_IMAGE:-node:24-bookworm-slim}
 PG_IMAGE=${PG_IMAGE:-$(local_image postgres)}
 PG_IMAGE=${PG_IMAGE:-postgres:16-alpine}
 IMG=confradar-app:smoke

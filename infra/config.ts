@@ -68,7 +68,7 @@ export const configShape = {
   waitTimeoutSeconds: seconds(10, 1800).default(180),
   retainVolume: bool.default(true),
   passwordVersion: count(1, 1_000_000).default(1),
-  appNodeImage: image.default("node:20-bookworm-slim"),
+  appNodeImage: image.default("node:24-bookworm-slim"),
   appPort: port.default(0),
   appPoolMax: count(1, 100).default(10),
   appPoolIdleTimeoutMs: count(0, 3_600_000).default(30_000),
