@@ -21,23 +21,45 @@ export function defaultBackendUrl(root: string = repoRoot): string {
   return pathToFileURL(path.join(root, ".pulumi-state")).href;
 }
 
+/** Facts about this installation that the environment of a Pulumi command carries. */
+export interface PulumiRuntimeFacts {
+  /** The CLI version to run (cliVersion()): passed to the npm launcher as PULUMI_VERSION unless already set. */
+  readonly cliVersion?: string;
+  /**
+   * The directory of the Node.js running this process (dirname of process.execPath), put first on
+   * PATH: the language host and the dynamic-provider plugin start `node` from PATH, so the Pulumi
+   * program and its dynamic providers run on the same, checked Node as the command that started them.
+   */
+  readonly nodeBinDir?: string;
+}
+
 /**
  * The environment for a Pulumi command, computed without side effects: `base` (usually
  * process.env) with the offline switches forced on, PULUMI_BACKEND_URL defaulting to the local file
- * backend unless already set, and `overrides` applied last. PULUMI_HOME passes through as given.
+ * backend unless already set, PULUMI_VERSION and PATH from `facts`, and `overrides` applied last.
+ * PULUMI_HOME passes through as given.
  */
 export function buildOfflineEnv(
   base: NodeJS.ProcessEnv,
   overrides: NodeJS.ProcessEnv = {},
   root: string = repoRoot,
+  facts: PulumiRuntimeFacts = {},
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ...OFFLINE_SWITCHES };
   if (!env.PULUMI_BACKEND_URL) env.PULUMI_BACKEND_URL = defaultBackendUrl(root);
+  if (facts.cliVersion && !env.PULUMI_VERSION) env.PULUMI_VERSION = facts.cliVersion;
+  if (facts.nodeBinDir) env.PATH = withFirstOnPath(facts.nodeBinDir, env.PATH);
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
   return env;
+}
+
+/** PATH with `dir` first (and not repeated later). */
+export function withFirstOnPath(dir: string, pathValue: string | undefined): string {
+  const rest = (pathValue ?? "").split(path.delimiter).filter((entry) => entry !== "" && entry !== dir);
+  return [dir, ...rest].join(path.delimiter);
 }
 
 /** The directory of a file:// backend URL, or undefined for any other backend. */
@@ -51,10 +73,20 @@ export function fileBackendDir(backendUrl: string): string | undefined {
 
 /**
  * The environment every Pulumi command of the project runs with (see buildOfflineEnv), based on
- * process.env. Creates the file backend's directory when missing.
+ * process.env, with this installation's CLI version and this process's Node. Creates the file
+ * backend's directory when missing.
  */
 export function offlinePulumiEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = buildOfflineEnv(process.env, overrides);
+  let version: string | undefined;
+  try {
+    version = cliVersion();
+  } catch {
+    version = undefined; // before `npm ci`: the commands report the missing node_modules themselves
+  }
+  const env = buildOfflineEnv(process.env, overrides, repoRoot, {
+    cliVersion: version,
+    nodeBinDir: path.dirname(process.execPath),
+  });
   const dir = fileBackendDir(env.PULUMI_BACKEND_URL ?? "");
   if (dir && !existsSync(dir)) mkdirSync(dir, { recursive: true });
   return env;
@@ -65,9 +97,14 @@ export function pulumiHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
 }
 
-/** The CLI version the project uses: the version of the npm launcher `pulumi` in node_modules. */
-export function launcherVersion(root: string = repoRoot): string {
-  const file = path.join(root, "node_modules", "pulumi", "package.json");
+/**
+ * The CLI version the project builds and runs: the version of the @pulumi/pulumi SDK in
+ * node_modules. The SDK and the CLI are released together at one version; the npm launcher
+ * `pulumi` only starts the CLI, told which by PULUMI_VERSION (its own version lags behind, and the
+ * Go module proxy serves no CLI for some of its versions).
+ */
+export function cliVersion(root: string = repoRoot): string {
+  const file = path.join(root, "node_modules", "@pulumi", "pulumi", "package.json");
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm ci\` first.`);
   return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
 }
@@ -83,7 +120,7 @@ export const INSTALL_HINT = "run `bash scripts/toolchain/install` (it builds the
 export function toolchainProblems(env: NodeJS.ProcessEnv = process.env, root: string = repoRoot): string[] {
   let version: string;
   try {
-    version = launcherVersion(root);
+    version = cliVersion(root);
   } catch (error) {
     return [(error as Error).message];
   }

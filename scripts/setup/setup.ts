@@ -11,11 +11,12 @@
  * `tsx scripts/setup/setup.ts [STEP...]` runs the named steps (default: all); `npm test` runs them
  * first (pretest), `npm run up` runs engine, cli and images.
  */
+import "../../app/src/check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { repoRoot, toolchainProblems } from "../pulumi/offline-env.js";
+import { offlinePulumiEnv, repoRoot, toolchainProblems } from "../pulumi/offline-env.js";
 
 export const SETUP_STEPS = ["engine", "cli", "images", "actionlint", "chromium"] as const;
 export type SetupStep = (typeof SETUP_STEPS)[number];
@@ -59,8 +60,7 @@ export async function ensureCli(): Promise<void> {
   if (toolchainProblems().length === 0) return;
   announce("getting the Pulumi CLI: the npm launcher's download first (a few seconds where the Pulumi site answers)");
   const launcher = path.join(repoRoot, "node_modules", ".bin", "pulumi");
-  const env = { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" };
-  if ((await run(launcher, ["version"], env, 180_000)) === 0 && toolchainProblems().length === 0) return;
+  if ((await run(launcher, ["version"], offlinePulumiEnv(), 180_000)) === 0 && toolchainProblems().length === 0) return;
   announce(
     "the download did not work here: building the Pulumi CLI and language host from Go modules " +
       "(scripts/toolchain/install; cold ~12 min on 2 cores, cached afterwards)",

@@ -5,13 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation/index.js";
 import * as semver from "semver";
-import {
-  cliInstallRoot,
-  launcherVersion,
-  offlinePulumiEnv,
-  repoRoot,
-  toolchainProblems,
-} from "../../scripts/pulumi/offline-env.js";
+import { cliInstallRoot, cliVersion, offlinePulumiEnv, repoRoot, toolchainProblems } from "../../scripts/pulumi/offline-env.js";
 
 /** Shared by the toolchain tests: prerequisites, throwaway Pulumi projects and Docker clean-up. */
 
@@ -133,7 +127,7 @@ export async function throwawayProject(options: {
     PULUMI_CONFIG_PASSPHRASE: `throwaway-${process.pid}`,
     PULUMI_NODEJS_TRANSPILE_ONLY: "true",
   });
-  const version = launcherVersion();
+  const version = cliVersion();
   const pulumiCommand = await PulumiCommand.get({
     root: cliInstallRoot(version, env),
     version: semver.parse(version) ?? undefined,

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { nodeVersionProblem, requiredNodeRange } from "../../app/src/node-version.js";
 import { requireToolchain, type ThrowawayProject, throwawayProject } from "./pulumiProject.js";
 
 const secretToken = `t-${process.pid}-${Date.now().toString(36)}`;
@@ -28,13 +29,17 @@ describe("Pulumi engine built here (CLI, Node.js language host, dynamic provider
       commonJsSource: `const pulumi = require("@pulumi/pulumi");
 const config = new pulumi.Config();
 const provider = {
-  async create(inputs) { return { id: "word-" + inputs.word, outs: { word: inputs.word, length: inputs.word.length } }; },
+  async create(inputs) {
+    return { id: "word-" + inputs.word, outs: { word: inputs.word, length: inputs.word.length, providerNode: process.version } };
+  },
 };
 class Word extends pulumi.dynamic.Resource {
-  constructor(name, args, opts) { super(provider, name, { length: undefined, ...args }, opts); }
+  constructor(name, args, opts) { super(provider, name, { length: undefined, providerNode: undefined, ...args }, opts); }
 }
 const word = new Word("word", { word: config.require("word") });
 exports.length = word.length;
+exports.providerNode = word.providerNode;
+exports.programNode = process.version;
 exports.token = config.requireSecret("token");
 `,
     });
@@ -43,6 +48,11 @@ exports.token = config.requireSecret("token");
     expect(first.summary.result).toBe("succeeded");
     expect(first.outputs.length?.value).toBe(5);
     expect(first.outputs.token?.secret).toBe(true);
+    // The program and its dynamic provider run on the Node that runs this test (the project's
+    // commands put it first on PATH for the language host), which meets package.json engines.node.
+    expect(first.outputs.programNode?.value).toBe(process.version);
+    expect(first.outputs.providerNode?.value).toBe(process.version);
+    expect(nodeVersionProblem(process.version, requiredNodeRange(), process.execPath)).toBeUndefined();
     expect(first.summary.resourceChanges?.create).toBe(2); // the stack and the dynamic resource
 
     const second = await stack.up({ onOutput: () => {} });

@@ -272,7 +272,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	dir := programDir(info, req.GetPwd())
 	node, err := exec.LookPath("node")
 	if err != nil {
-		return &pulumirpc.RunResponse{Error: "node is not on PATH: install Node.js 20 or newer"}, nil
+		return &pulumirpc.RunResponse{Error: "node is not on PATH: run the stack through the project's commands (npm run up, npm run pulumi), which put their own Node.js first on PATH, or see package.json engines.node"}, nil
 	}
 	runScript, ok := findUp(dir, filepath.Join("node_modules", "@pulumi", "pulumi", "cmd", "run"))
 	if !ok {
