@@ -99,6 +99,14 @@ describe("the Node.js version, stated once and followed everywhere", () => {
     expect(read("infra/config.ts")).toContain(`"${officialDefault}"`);
   });
 
+  it(".ci/run puts the cached Node first on PATH before anything runs npm or node", () => {
+    const run = read(".ci/run");
+    const ensure = run.indexOf('export PATH="$node_bin:$PATH"');
+    expect(ensure).toBeGreaterThan(0);
+    expect(run.indexOf("npm ci")).toBeGreaterThan(ensure);
+    expect(run.indexOf("node --version")).toBeGreaterThan(ensure);
+  });
+
   it("every setup-node step of the workflows reads .node-version", () => {
     for (const file of ["ci.yml", "preview.yml"]) {
       const workflow = parseYaml(read(`.github/workflows/${file}`)) as {
