@@ -144,7 +144,9 @@ describe("a stack on an existing PostgreSQL server (TLS required, admin not a su
     expect(await sqlState(url("app"), "DELETE FROM conferences WHERE acronym = 'E2EEXISTING'")).toBe("ok");
     expect(await sqlState(url("app"), "CREATE TABLE app_made (id int)")).toBe("42501");
     expect(await sqlState(url("app"), "DROP TABLE conferences")).toBe("42501");
-    expect(await sqlState(url("app"), "INSERT INTO migration_ledger.pgmigrations (name, run_on) VALUES ('x', now())")).toBe("42501");
+    expect(await sqlState(url("app"), "INSERT INTO migration_ledger.pgmigrations (name, run_on) VALUES ('x', now())")).toBe(
+      "42501",
+    );
     expect(await sqlState(url("readonly"), "SELECT count(*) FROM conferences")).toBe("ok");
     expect(
       await sqlState(
