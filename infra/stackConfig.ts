@@ -16,7 +16,9 @@ export function loadStackConfig(): StackConfig {
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
     raw[name] = value;
-    if (isConfigSecret?.(key) ?? true) secretKeys.add(name);
+    if (isConfigSecret?.(key)) secretKeys.add(name);
   }
-  return parseStackConfig(raw, secretKeys);
+  // An engine that does not say which keys are secret cannot be judged: trust it rather than refuse.
+  const engineReportsSecrets = Boolean(process.env.PULUMI_CONFIG_SECRET_KEYS) || secretKeys.size > 0;
+  return parseStackConfig(raw, engineReportsSecrets ? secretKeys : new Set(Object.keys(raw)));
 }
