@@ -28,7 +28,7 @@ const prefix = `confradar-${stackName}-`;
 const stackFile = path.join(repoRoot, `Pulumi.${stackName}.yaml`);
 const admin = { name: "confradar_admin", password: randomBytes(16).toString("hex") };
 const weakAdmin = { name: "confradar_weak_admin", password: randomBytes(16).toString("hex") };
-const roles = ["confradar_migrator", "confradar_app", "confradar_readonly"];
+const roles = ["confradar_app", "confradar_migrator", "confradar_readonly"]; // as ORDER BY lists them
 let server: TlsServer | undefined;
 let stack: StackCommands | undefined;
 let outputs: Record<string, unknown> = {};
@@ -138,7 +138,7 @@ describe("a stack on an existing PostgreSQL server (TLS required, admin not a su
     expect(
       await sqlState(
         url("app"),
-        "INSERT INTO conferences (acronym, name, year, format) VALUES ('E2EEXISTING', 'Existing server', 2031, 'online')",
+        "INSERT INTO conferences (acronym, name, edition_year, format) VALUES ('E2EEXISTING', 'Existing server', 2031, 'online')",
       ),
     ).toBe("ok");
     expect(await sqlState(url("app"), "DELETE FROM conferences WHERE acronym = 'E2EEXISTING'")).toBe("ok");
@@ -151,7 +151,7 @@ describe("a stack on an existing PostgreSQL server (TLS required, admin not a su
     expect(
       await sqlState(
         url("readonly"),
-        "INSERT INTO conferences (acronym, name, year, format) VALUES ('RO', 'ro', 2031, 'online')",
+        "INSERT INTO conferences (acronym, name, edition_year, format) VALUES ('RO', 'ro', 2031, 'online')",
       ),
     ).toBe("42501");
     const owners = await query<{ owner: string }>(
