@@ -82,10 +82,10 @@ function readDataset(file: string): DatasetFile {
   return json;
 }
 
-/** "NeurIPS 2026": the first line of each conference row's first cell (the link, then the name). */
+/** "NeurIPS 2026": the edition link in each conference row (then come the "ended" mark, the name, the links). */
 async function rowLabels(page: Page): Promise<string[]> {
-  const cells = await page.locator("#conferences tbody tr > td:first-child").allInnerTexts();
-  return cells.map((text) => text.split("\n")[0]!.trim());
+  const links = await page.locator('#conferences tbody tr > td[data-label="Conference"] > a:first-child').allInnerTexts();
+  return links.map((text) => text.trim());
 }
 
 async function api<T>(origin: URL, method: string, pathname: string, body?: unknown): Promise<{ status: number; json: T }> {
