@@ -192,7 +192,7 @@ function filterForm(d: PageData): SafeHtml {
     <select name="kind" aria-label="Deadline kind">${kindOptions}</select>
     <label class="check"><input type="checkbox" name="past" value="1"${f.past ? raw(" checked") : ""}> include past</label>
     <button type="submit">Filter</button>${filtered ? html` <a href="/">clear</a>` : ""}
-    <details${chosen.size > 0 ? raw(" open") : ""}><summary>Fields: ${chosenNames.length > 0 ? chosenNames.join(", ") : "all"}</summary>
+    <details><summary>Fields: ${chosenNames.length > 0 ? chosenNames.join(", ") : "all"}</summary>
       <div class="topic-list">${topicBoxes}</div></details>
   </form>`;
 }
