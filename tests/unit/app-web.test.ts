@@ -11,6 +11,7 @@ import {
   upcomingDeadlines,
   type Edition,
 } from "../../app/src/web/listing.js";
+import { endedParams } from "../../app/src/api/queries.js";
 import { renderEditionPage, renderPage, type PageData } from "../../app/src/web/page.js";
 import {
   formatDateRange,
@@ -388,5 +389,14 @@ describe("renderEditionPage", () => {
     expect(page).toContain('href="/conferences/%3CXSS%3E/2027">2027</a>');
     expect(page).not.toContain("<XSS>");
     expect(page).not.toContain("<i>guess</i>");
+  });
+});
+
+describe("when an edition has ended", () => {
+  it("is once its last day is over in AoE: the cut-off is the UTC date 12 hours before now", () => {
+    // Last day 12 Dec: over in AoE at 13 Dec 12:00 UTC.
+    expect(endedParams(new Date("2026-12-13T11:59:59Z"))[1]).toBe("2026-12-12"); // 12 Dec < 12 Dec: not yet
+    expect(endedParams(new Date("2026-12-13T12:00:00Z"))[1]).toBe("2026-12-13"); // 12 Dec < 13 Dec: ended
+    expect(endedParams(new Date("2027-01-01T05:00:00Z"))).toEqual([new Date("2027-01-01T05:00:00Z"), "2026-12-31", 2027]);
   });
 });

@@ -107,14 +107,21 @@ export function upcomingDeadlinesQuery(now: Date, days: number, limit: number): 
 }
 
 /**
- * Whether an edition has ended, as SQL over `c` with `$1` = now: once its last day is over
- * everywhere (AoE, UTC-12); without dates, once its year is over and none of its deadlines is ahead.
+ * Whether an edition has ended, as SQL over `c`: once its last day is over everywhere (AoE, UTC-12);
+ * without dates, once its year is over and none of its deadlines is ahead. The statements that use
+ * it start with the values of endedParams: `$1` now, `$2` the UTC date 12 hours before now (a last
+ * day before it is over in AoE too), `$3` now's UTC year; computed here, not per row in SQL.
  */
 const EDITION_ENDED = `CASE WHEN COALESCE(c.end_date, c.start_date) IS NOT NULL
-    THEN ((COALESCE(c.end_date, c.start_date) + 1) + interval '12 hours') AT TIME ZONE 'UTC' <= $1::timestamptz
-    ELSE c.edition_year < extract(year FROM $1::timestamptz AT TIME ZONE 'UTC')
+    THEN COALESCE(c.end_date, c.start_date) < $2::date
+    ELSE c.edition_year < $3::int
          AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.conference_id = c.id AND d.due_at >= $1::timestamptz)
   END`;
+
+/** [$1 now, $2 the UTC date 12 hours before now, $3 now's UTC year]: see EDITION_ENDED. */
+export function endedParams(now: Date): [Date, string, number] {
+  return [now, new Date(now.getTime() - 12 * 60 * 60 * 1000).toISOString().slice(0, 10), now.getUTCFullYear()];
+}
 
 const EDITION_FIELDS = `c.id, c.acronym, c.name, c.edition_year AS year, c.website, c.city, c.country, c.format,
   c.start_date, c.end_date, c.dates_estimated, s.url AS cfp_url, s.dataset_name, s.dataset_version`;
@@ -123,7 +130,7 @@ const EDITION_FIELDS = `c.id, c.acronym, c.name, c.edition_year AS year, c.websi
 const DEADLINE_JSON = `json_build_object('id', d.id, 'kind', d.kind, 'due_at', d.due_at,
   'timezone', d.timezone_label, 'estimated', d.estimated, 'note', d.note)`;
 
-/** The page's filters as SQL over `c`: values start at $2 ($1 is now). */
+/** The page's filters as SQL over `c`: values start after endedParams'. */
 export interface EditionFilters {
   q?: string;
   /** Any of these topic slugs. */
@@ -160,7 +167,7 @@ export function pageEditionsQuery(
   now: Date,
   limit: number,
 ): SqlQuery {
-  const values: unknown[] = [now];
+  const values: unknown[] = endedParams(now);
   const where = editionWhere(f, values);
   values.push(f.includeEnded, [...f.kinds], limit);
   const n = values.length;
@@ -193,7 +200,7 @@ export function pageEditionsQuery(
  * among those that match; the topics with their edition counts; the last `runs` ingest runs.
  */
 export function pageSummaryQuery(f: EditionFilters, now: Date, runs: number): SqlQuery {
-  const values: unknown[] = [now];
+  const values: unknown[] = endedParams(now);
   const where = editionWhere(f, values);
   values.push(runs);
   return {
@@ -224,8 +231,8 @@ export function editionQuery(acronym: string, year: number, now: Date): SqlQuery
              COALESCE((SELECT json_agg(o.edition_year ORDER BY o.edition_year) FROM conferences o
                        WHERE lower(o.acronym) = lower(c.acronym) AND o.id <> c.id), '[]'::json) AS other_years
            FROM conferences c LEFT JOIN sources s ON s.id = c.source_id
-           WHERE lower(c.acronym) = lower($2) AND c.edition_year = $3`,
-    values: [now, acronym, year],
+           WHERE lower(c.acronym) = lower($4) AND c.edition_year = $5`,
+    values: [...endedParams(now), acronym, year],
   };
 }
 
