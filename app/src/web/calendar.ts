@@ -7,7 +7,7 @@
  * calendar. Estimated deadlines are TENTATIVE and say so in their title.
  */
 import ical, { ICalEventStatus, ICalEventTransparency } from "ical-generator";
-import { editionPath, KIND_LABEL } from "./filters.js";
+import { editionPath, editionSlug, KIND_LABEL } from "./filters.js";
 import { safeHref } from "./html.js";
 import type { DeadlineRow } from "./listing.js";
 import { statedTime } from "./time.js";
@@ -23,8 +23,7 @@ export interface CalendarOptions {
 
 /** "neurips-2026-paper@confradar": stable across re-imports (one deadline per kind and edition). */
 export function deadlineUid(d: DeadlineRow): string {
-  const acronym = d.edition.acronym.toLowerCase().replace(/[^a-z0-9]+/g, "-");
-  return `${acronym}-${d.edition.year}-${d.kind}@confradar`;
+  return `${editionSlug(d.edition)}-${d.kind}@confradar`;
 }
 
 export function deadlineCalendar(deadlines: readonly DeadlineRow[], opts: CalendarOptions): string {

@@ -99,6 +99,11 @@ export function withFilters(path: string, f: PageFilters): string {
 /** Whether any filter narrows the list of editions (kind and past do not remove editions). */
 export const narrowsEditions = (f: PageFilters) => Boolean(f.q) || f.topics.length > 0;
 
+/** "neurips-2026" from "NeurIPS", 2026: the edition in a file name or an event UID, nothing to escape. */
+export function editionSlug(e: { acronym: string; year: number }): string {
+  return `${e.acronym.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${e.year}`;
+}
+
 /** The page of one edition: /conferences/NeurIPS/2026 ("IEEE S&P" becomes IEEE%20S%26P). */
 export function editionPath(e: { acronym: string; year: number }): string {
   return `/conferences/${encodeURIComponent(e.acronym)}/${e.year}`;

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { validationError } from "../api/errors.js";
+import { HttpError, validationError } from "../api/errors.js";
 import { editionQuery, pageEditionsQuery, pageSummaryQuery } from "../api/queries.js";
 import type { RouteDeps } from "../api/routes/conferences.js";
 import { intParam, text } from "../api/schemas.js";
 import type { PageScript } from "./assets.js";
 import { deadlineCalendar } from "./calendar.js";
-import { kindsFor, NO_FILTERS, pageQuery, type PageFilters } from "./filters.js";
+import { editionSlug, kindsFor, NO_FILTERS, pageQuery, type PageFilters } from "./filters.js";
 import { allDeadlines, passedDeadlines, toEdition, upcomingDeadlines, type Edition } from "./listing.js";
 import { renderEditionPage, renderNotFoundPage, renderPage, type IngestRun, type PageData } from "./page.js";
 
@@ -46,10 +46,6 @@ function sendCalendar(reply: FastifyReply, filename: string, body: string) {
     .header("cache-control", "no-cache")
     .send(body);
 }
-
-/** "neurips-2026.ics" from "NeurIPS", 2026: a file name with nothing to escape. */
-const calendarFileName = (e: { acronym: string; year: number }) =>
-  `${e.acronym.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${e.year}.ics`;
 
 export function pageRoutes(app: FastifyInstance, { db, now, script }: PageRouteDeps): void {
   /** The editions for `filters`, in the page's order; one query. */
@@ -97,10 +93,8 @@ export function pageRoutes(app: FastifyInstance, { db, now, script }: PageRouteD
   // edition ends).
   app.get("/calendar.ics", async (req, reply) => {
     const parsed = pageQuery.safeParse(req.query ?? {});
-    if (!parsed.success) {
-      const error = validationError(parsed.error, "query");
-      return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: error.message, field: error.field });
-    }
+    // The API's error handler (app.ts) answers these as JSON, like every other bad request.
+    if (!parsed.success) throw validationError(parsed.error, "query");
     const at = now();
     const editions = await loadEditions(parsed.data, at);
     const topics = parsed.data.topics.length > 0 ? `: ${parsed.data.topics.join(", ")}` : "";
@@ -135,16 +129,13 @@ export function pageRoutes(app: FastifyInstance, { db, now, script }: PageRouteD
   app.get("/conferences/:acronym/:year/calendar.ics", async (req, reply) => {
     const at = now();
     const edition = await loadEdition(req.params, at);
-    if (!edition)
-      return reply
-        .code(404)
-        .send({ statusCode: 404, error: "Not Found", message: `${notFoundText(req.params)} is not in ConfRadar` });
+    if (!edition) throw new HttpError(404, `${notFoundText(req.params)} is not in ConfRadar`);
     const body = deadlineCalendar(allDeadlines([edition], kindsFor("all")), {
       name: `${edition.acronym} ${edition.year} deadlines (ConfRadar)`,
       baseUrl: baseUrl(req),
       now: at,
     });
-    return sendCalendar(reply, calendarFileName(edition), body);
+    return sendCalendar(reply, `${editionSlug(edition)}.ics`, body);
   });
 
   // Only the current script's URL answers: an old hash is a 404, never stale code under a new name.
