@@ -38,10 +38,10 @@ export const failures: string[] = [];
  * Seconds `npm run ARGS` took. A failed run is counted and run once more (the official postgresql
  * plugin fails some cold `up`s with XX000 "tuple concurrently updated"), the time of both counted.
  */
-export function npmRun(args: string[], env: NodeJS.ProcessEnv, label: string): number {
+export function npmRun(args: string[], env: NodeJS.ProcessEnv, label: string, cwd: string = repoRoot): number {
   const start = performance.now();
   for (let attempt = 1; ; attempt++) {
-    const result = spawnSync("npm", ["run", "-s", ...args], { cwd: repoRoot, env, encoding: "utf8" });
+    const result = spawnSync("npm", ["run", "-s", ...args], { cwd, env, encoding: "utf8" });
     if (result.status === 0) return (performance.now() - start) / 1000;
     const output = result.stdout + result.stderr;
     const reason = /error: (.*)/.exec(output.split("\n").find((line) => /error: .*(XX000|failed|refused)/.test(line)) ?? "")?.[1];
@@ -52,10 +52,14 @@ export function npmRun(args: string[], env: NodeJS.ProcessEnv, label: string): n
 
 /**
  * Runs `fn` with a throwaway state backend for one stack lifecycle on `set`, and puts the ci stack
- * file back as it was afterwards (`up` may write an encryption salt into it).
+ * file of the checkout in `root` back as it was afterwards (`up` may write an encryption salt into it).
  */
-export async function withThrowawayStack<T>(set: PluginSet, fn: (env: NodeJS.ProcessEnv) => T | Promise<T>): Promise<T> {
-  const stackFile = path.join(repoRoot, "Pulumi.ci.yaml");
+export async function withThrowawayStack<T>(
+  set: PluginSet,
+  fn: (env: NodeJS.ProcessEnv) => T | Promise<T>,
+  root: string = repoRoot,
+): Promise<T> {
+  const stackFile = path.join(root, "Pulumi.ci.yaml");
   const before = readFileSync(stackFile, "utf8");
   const backend = mkdtempSync(path.join(os.tmpdir(), "confradar-bench-state-"));
   const env: NodeJS.ProcessEnv = {

@@ -11,12 +11,16 @@
  * Runs alternate between them; the median of N runs is printed with the ratios the issue sets goals
  * for (cold up <= 1.25x Compose and <= 2.5x the floor; no-op up <= 5 s with 0 changes).
  *
- *   flock /tmp/confradar-heavy.lock npm run bench:stack-vs-compose [-- --runs N]
+ *   flock /tmp/confradar-heavy.lock npm run bench:stack-vs-compose [-- --runs N] [--baseline DIR]
+ *
+ * --baseline DIR adds the ci stack of another checkout (e.g. `git worktree add --detach DIR main`,
+ * with node_modules linked), on the offline plugins, to the same loop: before and after side by side.
  *
  * Everything of Compose's and the floor's has its own names and ports (confradar-bench-*, 56532,
  * 56180, 56533), apart from the ci/dev stacks'.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
@@ -110,6 +114,13 @@ async function floorRun(): Promise<number> {
 }
 
 const runs = parseRuns(process.argv.slice(2), 5);
+const baselineAt = process.argv.indexOf("--baseline");
+const baseline = baselineAt >= 0 ? path.resolve(process.argv[baselineAt + 1] ?? "") : undefined;
+if (baseline !== undefined && !existsSync(path.join(baseline, "Pulumi.yaml")))
+  throw new Error(`--baseline ${baseline} is not a checkout of this project (no Pulumi.yaml)`);
+const baselineLabel = baseline
+  ? `baseline ${execFileSync("git", ["-C", baseline, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()}, offline plugins`
+  : "";
 const sets = pluginSets();
 const compose = composeBinary();
 const composeArgs = ["-p", COMPOSE_PROJECT, "-f", COMPOSE_FILE];
@@ -138,6 +149,21 @@ for (let i = 1; i <= runs; i++) {
         c["destroy / down"].push(npmRun(["destroy", "--", "--stack", "ci"], env, set));
       }
     });
+  }
+  if (baseline) {
+    const b = column(baselineLabel);
+    await withThrowawayStack(
+      "offline",
+      (env) => {
+        try {
+          b["cold up"].push(npmRun(["up", "--", "--stack", "ci"], env, "baseline", baseline));
+          b["no-op up"].push(npmRun(["up", "--", "--stack", "ci", "--expect-no-changes"], env, "baseline", baseline));
+        } finally {
+          b["destroy / down"].push(npmRun(["destroy", "--", "--stack", "ci"], env, "baseline", baseline));
+        }
+      },
+      baseline,
+    );
   }
   const k = column("Compose v5.6.0");
   try {
@@ -168,9 +194,10 @@ printMedians(`median of ${runs} (${new Date().toISOString()}; wall time of each 
 ]);
 const composeCold = median(columns["Compose v5.6.0"]!["cold up"]);
 const floor = median(columns["floor: docker run"]!["first query"]);
-console.log("\n| ratio | " + sets.join(" | ") + " |");
-console.log("| --- | " + sets.map(() => "---").join(" | ") + " |");
-const ratio = (f: (c: Record<Figure, number[]>) => string) => sets.map((s) => f(columns[`ci stack, ${s} plugins`]!)).join(" | ");
+const stacks = [...sets.map((s) => `ci stack, ${s} plugins`), ...(baseline ? [baselineLabel] : [])];
+console.log("\n| ratio | " + stacks.join(" | ") + " |");
+console.log("| --- | " + stacks.map(() => "---").join(" | ") + " |");
+const ratio = (f: (c: Record<Figure, number[]>) => string) => stacks.map((s) => f(columns[s]!)).join(" | ");
 console.log(`| cold up / Compose cold up (goal <= 1.25) | ${ratio((c) => (median(c["cold up"]) / composeCold).toFixed(2))} |`);
 console.log(`| cold up / floor (goal <= 2.5) | ${ratio((c) => (median(c["cold up"]) / floor).toFixed(2))} |`);
 console.log(`| no-op up (goal <= 5 s, 0 changes) | ${ratio((c) => `${median(c["no-op up"]).toFixed(1)} s`)} |`);
