@@ -13,7 +13,7 @@ import {
   resetSessionSettings,
 } from "./session.js";
 
-export { defaultMigrationsDir, listMigrationNames } from "./files.js";
+export { defaultMigrationsDir, listMigrationNames, migrationsKey } from "./files.js";
 export { migrationDefaults, MigrationLockTimeoutError } from "./session.js";
 
 export { MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from "./ledger.js";

@@ -22,6 +22,12 @@ export interface ServePgliteOptions {
   loadDataDir?: Blob;
   /** pglite-socket's default is 1, which breaks a second pg client while another closes. Default 10. */
   maxConnections?: number;
+  /**
+   * A new store folder starts with every migration applied, copied from a migrated seed (see
+   * ensureMigratedSeed): for the app's processes, which migrate at start anyway. Default false: a
+   * new folder is a bare cluster (what the migration commands and their tests expect).
+   */
+  migrated?: boolean;
 }
 
 /** A store folder PGlite cannot open: says which, what PGlite reported, and how to get going again. */
@@ -149,10 +155,10 @@ async function ensureSeed(onStderr: (line: string) => boolean): Promise<string |
  * any point leaves a folder without PG_VERSION, which the next start builds again. Called under the
  * folder's lock.
  */
-async function createStoreFolder(dir: string, onStderr: (line: string) => boolean): Promise<void> {
+async function createStoreFolder(dir: string, onStderr: (line: string) => boolean, migrated: boolean): Promise<void> {
   const init = path.join(dir, INIT_DIR);
   await rm(init, { recursive: true, force: true }); // left by an interrupted start
-  const seed = await ensureSeed(onStderr);
+  const seed = (migrated ? await ensureMigratedSeed(onStderr) : null) ?? (await ensureSeed(onStderr));
   if (seed !== null) await cp(seed, init, { recursive: true });
   else {
     const fresh = await PGlite.create({ dataDir: init, onStderr, ...PGLITE_START_OPTIONS });
@@ -175,14 +181,14 @@ async function createStoreFolder(dir: string, onStderr: (line: string) => boolea
 }
 
 /** Opens (creating if needed) the store in `dir`; PGlite's log is kept to explain a failure. */
-async function openStoreFolder(dir: string): Promise<PGlite> {
+async function openStoreFolder(dir: string, migrated: boolean): Promise<PGlite> {
   const log: string[] = [];
   const onStderr = (line: string) => {
     log.push(line);
     if (log.length > 50) log.shift();
     return false;
   };
-  if (!existsSync(path.join(dir, "PG_VERSION"))) await createStoreFolder(dir, onStderr);
+  if (!existsSync(path.join(dir, "PG_VERSION"))) await createStoreFolder(dir, onStderr, migrated);
   log.length = 0;
   try {
     return await PGlite.create({ dataDir: dir, onStderr, ...PGLITE_START_OPTIONS });
@@ -233,6 +239,56 @@ function oneBatchAtATime(db: PGlite): PGlite {
   });
 }
 
+function socketServer(db: PGlite, maxConnections = 10): PGLiteSocketServer {
+  return new PGLiteSocketServer({ db: oneBatchAtATime(db), host: "127.0.0.1", port: 0, maxConnections });
+}
+
+/**
+ * The seed with every migration in the migrations folder applied (the app's processes start new
+ * stores from it): migrating a new store cost 1-5 s of DDL on a cold PGlite, as much as the rest of
+ * a first `npm run ingest`. Keyed by the migration files' names and contents, made from the plain
+ * seed on first use, through the one migration module; older migrated seeds of the same PGlite
+ * version are removed. Null when it cannot be made (the caller uses the plain seed, and the app's
+ * own migration run then reports whatever failed).
+ */
+async function ensureMigratedSeed(onStderr: (line: string) => boolean): Promise<string | null> {
+  const base = await ensureSeed(onStderr);
+  if (base === null) return null;
+  // Loaded here, not at the top: the migration module itself opens stores through this one.
+  const { migrationsKey, runMigrations } = await import("../migrate/index.js");
+  const prefix = `${path.basename(base)}-migrated-`;
+  const seed = path.join(path.dirname(base), `${prefix}${await migrationsKey()}`);
+  if (existsSync(path.join(seed, "PG_VERSION"))) return seed;
+  const building = `${seed}.building-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    await cp(base, building, { recursive: true });
+    const db = await PGlite.create({ dataDir: building, onStderr, ...PGLITE_START_OPTIONS });
+    const server = socketServer(db);
+    try {
+      await server.start();
+      const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+      await runMigrations({
+        databaseUrl: `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`,
+        logger: quiet,
+      });
+    } finally {
+      await server.stop();
+      await db.close();
+    }
+    await rename(building, seed).catch(async (error: unknown) => {
+      if (!existsSync(path.join(seed, "PG_VERSION"))) throw error;
+    });
+    for (const old of await readdir(path.dirname(base)))
+      if (old.startsWith(prefix) && path.join(path.dirname(base), old) !== seed && !old.includes(".building-"))
+        await rm(path.join(path.dirname(base), old), { recursive: true, force: true });
+    return seed;
+  } catch {
+    return null;
+  } finally {
+    await rm(building, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 export async function servePglite(opts: ServePgliteOptions): Promise<ServedPglite> {
   let lock: StoreLock | undefined;
   let db: PGlite;
@@ -240,7 +296,7 @@ export async function servePglite(opts: ServePgliteOptions): Promise<ServedPglit
   if (opts.dataDir !== null) {
     lock = await lockStoreFolder(opts.dataDir);
     try {
-      db = await openStoreFolder(opts.dataDir);
+      db = await openStoreFolder(opts.dataDir, opts.migrated ?? false);
     } catch (error) {
       await lock.release();
       throw error;
@@ -248,12 +304,7 @@ export async function servePglite(opts: ServePgliteOptions): Promise<ServedPglit
   } else {
     db = await PGlite.create({ ...PGLITE_START_OPTIONS, ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}) });
   }
-  const server = new PGLiteSocketServer({
-    db: oneBatchAtATime(db),
-    host: "127.0.0.1",
-    port: 0,
-    maxConnections: opts.maxConnections ?? 10,
-  });
+  const server = socketServer(db, opts.maxConnections);
   try {
     await server.start();
   } catch (error) {
