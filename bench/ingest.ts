@@ -6,7 +6,9 @@
  *   - a fresh store copied from the seed (every later new store),
  *   - the same ingest on a PostgreSQL server, into a freshly migrated database (TEST_DATABASE_URL).
  * Each run is `node --import tsx app/src/main.ts ingest`, what `npm run ingest` runs, without npm.
- * Runs alternate; the median of N runs is printed.   npm run bench:ingest [-- --runs N]
+ * Runs alternate; the median of N runs is printed.   npm run bench:ingest [-- --runs N] [--baseline DIR]
+ * --baseline DIR adds a fresh store with another checkout's code (e.g. `git worktree add --detach DIR
+ * main` with node_modules linked): before and after side by side.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -23,15 +25,15 @@ interface Sample {
   peakRss: number;
 }
 
-async function ingest(env: NodeJS.ProcessEnv): Promise<Sample> {
+async function ingest(env: NodeJS.ProcessEnv, cwd: string = repoRoot): Promise<Sample> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "confradar-bench-ingest-"));
   const rssFile = path.join(dir, "peak-rss");
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--import", "./bench/report-peak-rss.ts", "app/src/main.ts", "ingest"],
+    ["--import", "tsx", "--import", path.join(repoRoot, "bench", "report-peak-rss.ts"), "app/src/main.ts", "ingest"],
     {
-      cwd: repoRoot,
+      cwd,
       env: { ...process.env, ...env, BENCH_PEAK_RSS_FILE: rssFile, LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -56,13 +58,16 @@ async function ingest(env: NodeJS.ProcessEnv): Promise<Sample> {
 }
 
 /** A fresh store folder (and, for the cold case, a fresh seed folder) for one run, removed after. */
-async function pgliteRun(withSeedFrom: string | null): Promise<Sample> {
+async function pgliteRun(withSeedFrom: string | null, cwd?: string): Promise<Sample> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "confradar-bench-store-"));
   try {
-    return await ingest({
-      DATABASE_URL: `pglite://${path.join(scratch, "store")}`,
-      CONFRADAR_PGLITE_SEED_DIR: withSeedFrom ?? path.join(scratch, "seeds"),
-    });
+    return await ingest(
+      {
+        DATABASE_URL: `pglite://${path.join(scratch, "store")}`,
+        CONFRADAR_PGLITE_SEED_DIR: withSeedFrom ?? path.join(scratch, "seeds"),
+      },
+      cwd,
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -88,6 +93,15 @@ const ways: { label: string; run: () => Promise<Sample>; samples: Sample[] }[] =
   { label: "PGlite, fresh store, no seed yet (initdb)", run: () => pgliteRun(null), samples: [] },
   { label: "PGlite, fresh store from the seed", run: () => pgliteRun(seedParent), samples: [] },
 ];
+const baselineAt = process.argv.indexOf("--baseline");
+if (baselineAt >= 0) {
+  const dir = path.resolve(process.argv[baselineAt + 1] ?? "");
+  ways.unshift({
+    label: `PGlite, fresh store, baseline checkout ${path.basename(dir)}`,
+    run: () => pgliteRun(null, dir),
+    samples: [],
+  });
+}
 const admin = process.env.TEST_DATABASE_URL;
 if (admin) ways.push({ label: "PostgreSQL server, migrated database", run: () => serverRun(admin), samples: [] });
 else console.log("TEST_DATABASE_URL not set: no server figure (scripts/ci/start-postgres prints one)");
