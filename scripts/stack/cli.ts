@@ -127,6 +127,8 @@ async function main(): Promise<void> {
 
   // Where the time of an up or destroy goes (bench/stack-timeline.ts reads it).
   const eventLog = values["event-log"] ? ["--event-log", path.resolve(values["event-log"])] : [];
+  // The CLI offers --event-log only with PULUMI_DEBUG_COMMANDS set.
+  if (eventLog.length > 0) process.env.PULUMI_DEBUG_COMMANDS = "true";
   switch (command) {
     case "up": {
       console.error(`Using the ${imageMode(stack)} images (CONFRADAR_IMAGES=official|local to choose).`);
