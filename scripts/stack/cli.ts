@@ -35,10 +35,11 @@ const ROLES = ["migrator", "app", "readonly", "superuser"] as const;
 type Role = (typeof ROLES)[number];
 
 const USAGE = `usage: tsx scripts/stack/cli.ts COMMAND [--stack dev|ci|staging|NAME with a Pulumi.NAME.yaml]
-  up [--expect-no-changes]   bring the stack up (or up to date)
+  up [--expect-no-changes] [--event-log FILE]   bring the stack up (or up to date); FILE gets
+                        Pulumi's engine events, one JSON object a line, with timestamps
   preview [--expect-no-changes]   show what \`up\` would change, including pending migrations
   refresh               compare the state with what runs in Docker
-  destroy [--wipe-volume]  take the stack down; --wipe-volume also removes a retained data volume
+  destroy [--wipe-volume] [--event-log FILE]  take the stack down; --wipe-volume also removes a retained data volume
   outputs [--shell] [--show-secrets]   print the outputs (as JSON, or as export lines)
   db:psql [--role migrator|app|readonly|superuser]   psql inside the server container
   db:backup [--file PATH]   pg_dump (custom format) to backups/STACK-TIMESTAMP.dump
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       "expect-no-changes": { type: "boolean", default: false },
       role: { type: "string", default: "migrator" },
       file: { type: "string" },
+      "event-log": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -139,11 +141,15 @@ async function main(): Promise<void> {
       `The ${stack} stack has never been brought up here: run \`npm run up${stack === "dev" ? "" : ` -- --stack ${stack}`}\` first.`,
     );
 
+  // Where the time of an up or destroy goes (bench/stack-timeline.ts reads it).
+  const eventLog = values["event-log"] ? ["--event-log", path.resolve(values["event-log"])] : [];
+  // The CLI offers --event-log only with PULUMI_DEBUG_COMMANDS set.
+  if (eventLog.length > 0) process.env.PULUMI_DEBUG_COMMANDS = "true";
   switch (command) {
     case "up": {
       console.error(`Using the ${imageMode(stack)} images (CONFRADAR_IMAGES=official|local to choose).`);
       await pulumiOrFail(
-        ["up", "--yes", "--skip-preview", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : [])],
+        ["up", "--yes", "--skip-preview", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : []), ...eventLog],
         stack,
       );
       const outputs = await stackOutputs(stack, false);
@@ -165,7 +171,7 @@ async function main(): Promise<void> {
       await pulumiOrFail(["refresh", "--yes", "--skip-preview"], stack);
       return;
     case "destroy": {
-      await pulumiOrFail(["destroy", "--yes", "--skip-preview"], stack);
+      await pulumiOrFail(["destroy", "--yes", "--skip-preview", ...eventLog], stack);
       if (values["wipe-volume"]) {
         const volume = dockerName(stack, "pgdata");
         const removed = spawnSync("docker", ["volume", "rm", volume], { encoding: "utf8" });

@@ -118,7 +118,8 @@ export interface PulumiRun {
 export async function pulumi(args: string[], run: PulumiRun): Promise<{ code: number; stdout: string }> {
   const cli = path.join(repoRoot, "node_modules", ".bin", "pulumi");
   if (!existsSync(cli)) throw new UserError("The Pulumi CLI launcher is missing: run `npm ci` first.");
-  // Type checking is `npm run typecheck`'s job; the program itself is only transpiled.
+  // Type checking is `npm run typecheck`'s job; the program is only transpiled (by tsx, Pulumi.yaml's
+  // nodeargs; the switch keeps ts-node to transpiling too if `typescript: true` comes back).
   const base = offlinePulumiEnv({ PULUMI_CONFIG_PASSPHRASE: passphraseFor(run.stack), PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
   const env = offlinePluginEnv(repoRoot, base, offlinePlugins);
   const fullArgs = [

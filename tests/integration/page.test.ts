@@ -25,6 +25,11 @@ const page = async (url = "/") => {
   return { status: res.statusCode, type: res.headers["content-type"], html: res.body };
 };
 
+async function idOfCached(): Promise<number> {
+  const { rows } = await t.db.query<{ id: number }>("SELECT id FROM conferences WHERE acronym = 'CACHED'");
+  return rows[0]!.id;
+}
+
 /** The text of the <section id="..."> element. */
 function section(html: string, id: string): string {
   const m = new RegExp(`<section id="${id}">([\\s\\S]*?)</section>`).exec(html);
@@ -284,6 +289,50 @@ describe("the page's script, security headers, compression and cost", () => {
       expect(res.headers.vary).toContain("accept-encoding");
       expect(res.rawPayload.length).toBeLessThan(plain.rawPayload.length / 3);
       expect(decode(res.rawPayload).toString("utf8")).toBe(plain.body);
+    }
+  });
+
+  it("with a page cache, serves a view from it until a write through the API clears it", async () => {
+    const statements: string[] = [];
+    const counting: Db = {
+      ...t.db,
+      query: ((text: string, values?: unknown[]) => {
+        statements.push(text);
+        return t.db.query(text, values);
+      }) as Db["query"],
+    };
+    const cached = await buildApp({ db: counting, logger: silentLogger, now: () => NOW, pageCacheMs: 60_000 });
+    try {
+      const load = async (url = "/") => {
+        const res = await cached.inject({ method: "GET", url });
+        expect(res.statusCode, url).toBe(200);
+        return res.body;
+      };
+      const first = await load();
+      expect(await load()).toBe(first);
+      expect(await load("/?kind=submission")).toBe(first); // the same filters, spelled out
+      expect(statements).toHaveLength(2);
+      await load("/?past=1");
+      expect(statements).toHaveLength(4);
+
+      const created = await cached.inject({
+        method: "POST",
+        url: "/api/conferences",
+        payload: { acronym: "CACHED", name: "Cache Conference", year: 2099, topics: [] },
+      });
+      expect(created.statusCode).toBe(201);
+      statements.length = 0;
+      expect(await load("/?past=1")).toContain("CACHED 2099");
+      expect(statements).toHaveLength(2);
+
+      const refused = await cached.inject({ method: "POST", url: "/api/conferences", payload: { acronym: "" } });
+      expect(refused.statusCode).toBe(400);
+      statements.length = 0;
+      await load("/?past=1");
+      expect(statements).toHaveLength(0); // a refused write changes nothing, so it clears nothing
+    } finally {
+      await cached.inject({ method: "DELETE", url: `/api/conferences/${await idOfCached()}` });
+      await cached.close();
     }
   });
 

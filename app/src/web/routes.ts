@@ -5,6 +5,7 @@ import { editionQuery, pageEditionsQuery, pageSummaryQuery } from "../api/querie
 import type { RouteDeps } from "../api/routes/conferences.js";
 import { intParam, text } from "../api/schemas.js";
 import type { PageScript } from "./assets.js";
+import { type PageCache, pageEncoding, RenderedPage } from "./pageCache.js";
 import { deadlineCalendar } from "./calendar.js";
 import { editionSlug, kindsFor, NO_FILTERS, pageQuery, type PageFilters } from "./filters.js";
 import { allDeadlines, passedDeadlines, toEdition, upcomingDeadlines, type Edition } from "./listing.js";
@@ -18,6 +19,8 @@ const PAGE_RUNS = 10;
 
 export interface PageRouteDeps extends RouteDeps {
   script: PageScript;
+  /** The rendered page, per filter set, for a short while (pageCache.ts). */
+  pageCache: PageCache<RenderedPage>;
 }
 
 const editionParams = z.object({ acronym: text(32), year: intParam(1950, 2200) });
@@ -35,7 +38,7 @@ function toRun(row: Row): IngestRun {
 /** The server's own base URL as the reader reached it (Host is on the allow-list by now: app.ts). */
 const baseUrl = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? "127.0.0.1"}`;
 
-function sendHtml(reply: FastifyReply, status: number, body: string) {
+function sendHtml(reply: FastifyReply, status: number, body: string | Buffer) {
   return reply.code(status).header("content-type", "text/html; charset=utf-8").header("cache-control", "no-store").send(body);
 }
 
@@ -47,7 +50,7 @@ function sendCalendar(reply: FastifyReply, filename: string, body: string) {
     .send(body);
 }
 
-export function pageRoutes(app: FastifyInstance, { db, now, script }: PageRouteDeps): void {
+export function pageRoutes(app: FastifyInstance, { db, now, script, pageCache }: PageRouteDeps): void {
   /** The editions for `filters`, in the page's order; one query. */
   async function loadEditions(filters: PageFilters, at: Date): Promise<Edition[]> {
     const query = pageEditionsQuery(
@@ -59,10 +62,8 @@ export function pageRoutes(app: FastifyInstance, { db, now, script }: PageRouteD
     return rows.map(toEdition);
   }
 
-  app.get("/", async (req, reply) => {
-    const parsed = pageQuery.safeParse(req.query ?? {});
-    const filters = parsed.success ? parsed.data : NO_FILTERS;
-    const at = now();
+  /** The page for `filters` at `at`; `notice` says which filter was ignored. Two statements. */
+  async function renderView(filters: PageFilters, at: Date, notice?: string): Promise<string> {
     const summaryQuery = pageSummaryQuery(filters, at, PAGE_RUNS);
     // Two statements for the whole page, side by side on the pool.
     const [editions, summary] = await Promise.all([
@@ -83,9 +84,26 @@ export function pageRoutes(app: FastifyInstance, { db, now, script }: PageRouteD
       topics: summary.topics as PageData["topics"],
       runs: (summary.runs as Row[]).map(toRun),
       scriptPath: script.path,
-      ...(parsed.success ? {} : { notice: `Filter ignored: ${validationError(parsed.error, "query").message}` }),
+      ...(notice ? { notice } : {}),
     };
-    return sendHtml(reply, parsed.success ? 200 : 400, renderPage(data));
+    return renderPage(data);
+  }
+
+  app.get("/", async (req, reply) => {
+    const parsed = pageQuery.safeParse(req.query ?? {});
+    if (!parsed.success) {
+      const notice = `Filter ignored: ${validationError(parsed.error, "query").message}`;
+      return sendHtml(reply, 400, await renderView(NO_FILTERS, now(), notice));
+    }
+    // The key is the filters as parsed, so two spellings of one view share an entry.
+    const rendered = await pageCache.get(
+      JSON.stringify(parsed.data),
+      async () => new RenderedPage(await renderView(parsed.data, now())),
+    );
+    const encoding = pageEncoding(req.headers["accept-encoding"]);
+    // Already compressed, so @fastify/compress passes it through (it skips a set Content-Encoding).
+    if (encoding !== "identity") reply.header("content-encoding", encoding).header("vary", "accept-encoding");
+    return sendHtml(reply, 200, rendered.body(encoding));
   });
 
   // The view's deadlines as a calendar feed: the editions the page lists for these filters, every
