@@ -18,6 +18,7 @@ import {
   configFileFor,
   dockerVersion,
   choosePlugins,
+  isStack,
   imageMode,
   pulumi,
   repoRoot,
@@ -27,12 +28,13 @@ import {
   STACKS,
   stackOutputs,
   UserError,
+  usesExistingServer,
 } from "./stack.js";
 
 const ROLES = ["migrator", "app", "readonly", "superuser"] as const;
 type Role = (typeof ROLES)[number];
 
-const USAGE = `usage: tsx scripts/stack/cli.ts COMMAND [--stack dev|ci]
+const USAGE = `usage: tsx scripts/stack/cli.ts COMMAND [--stack dev|ci|staging|NAME with a Pulumi.NAME.yaml]
   up [--expect-no-changes] [--event-log FILE]   bring the stack up (or up to date); FILE gets
                         Pulumi's engine events, one JSON object a line, with timestamps
   preview [--expect-no-changes]   show what \`up\` would change, including pending migrations
@@ -97,13 +99,27 @@ async function main(): Promise<void> {
     return;
   }
   const stack = values.stack!;
-  if (!(STACKS as readonly string[]).includes(stack))
-    throw new UserError(`--stack ${stack} is not a stack here: use ${STACKS.join(" or ")}.`);
+  if (!isStack(stack))
+    throw new UserError(
+      `--stack ${stack} is not a stack here: use ${STACKS.join(", ")}, or add a Pulumi.${stack}.yaml (lower-case letters, digits, -).`,
+    );
+  const existingServer = usesExistingServer(stack);
   const role = values.role as Role;
   if (!ROLES.includes(role)) throw new UserError(`--role ${role} is not a role: use ${ROLES.join(", ")}.`);
 
   if (!["up", "preview", "refresh", "destroy", "outputs", "db:psql", "db:backup", "db:restore", "db:reset"].includes(command))
     throw new UserError(`Unknown command "${command}".\n${USAGE}`);
+  if (existingServer && ["db:psql", "db:backup", "db:restore"].includes(command))
+    throw new UserError(
+      `${command} runs its tool inside the stack's PostgreSQL container, and the ${stack} stack uses an existing server. ` +
+        `Use your own psql / pg_dump with a connection string from \`npm run outputs -- --stack ${stack} --show-secrets\` ` +
+        `(docs/configuration.md, "An existing PostgreSQL server").`,
+    );
+  if (existingServer && command === "destroy" && values["wipe-volume"])
+    throw new UserError(
+      `The ${stack} stack uses an existing server: there is no data volume to wipe. \`destroy\` keeps the database ` +
+        `and its roles unless confradar:retainDatabase is false (set it, run \`up\`, then \`destroy\`).`,
+    );
   // The first command on a fresh machine sets up what it needs (scripts/setup/setup.ts).
   try {
     await ensureEngine();
@@ -138,11 +154,12 @@ async function main(): Promise<void> {
       );
       const outputs = await stackOutputs(stack, false);
       console.log(`\nThe ${stack} stack is up.`);
-      console.log(`  app:        ${outputs.appUrl}`);
+      console.log(`  app:        ${outputs.appUrl ?? "disabled (appEnabled = false): the connection strings are outputs"}`);
       if (outputs.pgadminUrl)
         console.log(`  pgAdmin:    ${outputs.pgadminUrl} (login ${outputs.pgadminEmail}; npm run outputs -- --show-secrets)`);
       console.log(
-        `  PostgreSQL: 127.0.0.1:${outputs.postgresPort}, database ${outputs.databaseName}, server ${outputs.serverVersion}`,
+        `  PostgreSQL: ${outputs.postgresHost}:${outputs.postgresPort}${existingServer ? " (an existing server)" : ""}, ` +
+          `database ${outputs.databaseName}, server ${outputs.serverVersion}`,
       );
       console.log(`  migrations: ${(outputs.appliedMigrations as string[]).length} applied`);
       return;
