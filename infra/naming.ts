@@ -131,16 +131,6 @@ export function httpUrl(host: string, port: number, path = "/"): string {
   return `http://${host}:${port}${path}`;
 }
 
-/** A published port: always on loopback; 0 lets Docker pick a free one. */
-export function loopbackPort(
-  internal: number,
-  external: number,
-): { internal: number; external?: number; ip: string; protocol: string } {
-  return external === 0
-    ? { internal, ip: "127.0.0.1", protocol: "tcp" }
-    : { internal, external, ip: "127.0.0.1", protocol: "tcp" };
-}
-
 /** pgAdmin's servers.json: one server, password through a passfile (pgadmin4#8663). */
 export function pgadminServersJson(server: {
   name: string;

@@ -1,14 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  CONTAINER_ROOT_CERT_PATH,
-  dockerName,
-  healthcheck,
-  type HealthTimings,
-  loopbackPort,
-  stackLabels,
-  toDockerLabels,
-} from "../naming.js";
+import { CONTAINER_ROOT_CERT_PATH, dockerName, healthcheck, type HealthTimings, stackLabels, toDockerLabels } from "../naming.js";
+import { loopbackPort, publishedHostPort } from "./publishedPort.js";
 
 export interface AppServiceArgs {
   readonly stack: string;
@@ -111,11 +104,7 @@ export class AppService extends pulumi.ComponentResource {
 
     this.api = container("api", [loopbackPort(APP_PORT, args.hostPort)]);
     this.worker = container("worker", []);
-    this.hostPort = this.api.ports.apply((ports) => {
-      const external = ports?.[0]?.external;
-      if (external === undefined) throw new Error("the api container reports no published port");
-      return external;
-    });
+    this.hostPort = publishedHostPort(this.api, "the api container");
     this.url = pulumi.interpolate`http://127.0.0.1:${this.hostPort}/`;
     this.registerOutputs({ hostPort: this.hostPort, url: this.url });
   }
