@@ -131,7 +131,8 @@ export function readPreviewEvents(events: EngineEvent[]): PreviewChanges {
       if (event.resOutputsEvent) stackNew = meta.new?.outputs ?? stackNew;
       continue;
     }
-    if (type === "confradar:index:MigrationStep" || type.endsWith(":MigrationStep")) {
+    // The migration step (infra/providers/migrationRunner.ts): its `check` lists what `up` would apply.
+    if (type.endsWith(":MigrationStep")) {
       const pending = meta.new?.inputs?.pending;
       if (Array.isArray(pending)) stepPending = pending.map(String);
     }

@@ -156,13 +156,14 @@ export function diffSection(diffText: string, room: number): string {
 }
 
 function header(base: CommitLabel, head: CommitLabel, sentence: string, ranWith?: string): string[] {
+  const ran = ranWith === undefined ? "" : ` ${ranWith}`;
   return [
     COMMENT_MARKER,
     "## Stack preview",
     "",
     `**${sentence}**`,
     "",
-    `<sub>Head ${code(head.label)} (${head.sha.slice(0, 12)}) previewed against a throwaway copy of the ci stack brought up for real from base ${code(base.label)} (${base.sha.slice(0, 12)}), then destroyed.${ranWith ? ` ${ranWith}` : ""}</sub>`,
+    `<sub>Head ${code(head.label)} (${head.sha.slice(0, 12)}) against a throwaway copy of the ci stack brought up for real from base ${code(base.label)} (${base.sha.slice(0, 12)}), then destroyed.${ran}</sub>`,
     "",
   ];
 }

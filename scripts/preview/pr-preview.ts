@@ -8,7 +8,7 @@
  * Progress goes to stderr; the summary to --output, else stdout. Exit 0 when the preview ran, 1
  * when it could not (the summary says why), 2 for bad arguments.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { UserError } from "../stack/stack.js";
@@ -66,6 +66,7 @@ async function main(): Promise<number> {
   const preview = result.previews[0];
   const summary = preview?.summary ?? result.failure ?? "";
   if (options.output) {
+    mkdirSync(path.dirname(path.resolve(options.output)), { recursive: true });
     writeFileSync(path.resolve(options.output), summary);
     process.stderr.write(`[pr-preview] summary written to ${path.resolve(options.output)}\n`);
   } else process.stdout.write(summary);
