@@ -137,6 +137,13 @@ describe("pull request preview against the stack its base builds", () => {
     expect(preview.summary).toContain("**This pull request changes nothing in the stack");
   });
 
+  it("shows no password: every connection string in the summaries is a secret or has none", () => {
+    for (const preview of result.previews) {
+      expect(preview.summary).not.toMatch(/postgres(ql)?:\/\/[^:@\s/]+:[^@\s]+@/);
+      expect(preview.summary).not.toContain(process.env.PULUMI_CONFIG_PASSPHRASE ?? "no passphrase in this environment");
+    }
+  });
+
   it("leaves nothing behind: no container, network or volume of the run, no worktree, no app image tag", () => {
     for (const kind of [
       ["ps", "-a"],
