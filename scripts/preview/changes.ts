@@ -1,12 +1,21 @@
 /**
- * What a pull request changes in the stack, read from the engine's event log of
- * `pulumi preview --diff --event-log FILE` (one JSON engine event per line) and from the migration
- * files of the base and head commits. Pure: no I/O, so tests/unit/ checks it on hand-made events.
+ * What a pull request changes in the stack, read from the engine's events as `pulumi preview
+ * --json` streams them with PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true (one JSON engine event per
+ * line: the steps with their replace keys and detailed diffs, and the stack's old and new outputs,
+ * which the non-streaming `--json` leaves out) and from the migration files of the base and head
+ * commits. Pure: no I/O, so tests/unit/ checks it on hand-made events.
  */
 import type { MigrationFiles } from "../../infra/migrationFiles.js";
 
 /** How the engine marks a value it will know only during `up`. */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The key that marks a secret in engine events (its value is shown as `[secret]`). */
+export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+export function isSecretValue(value: unknown): boolean {
+  return value === "[secret]" || (typeof value === "object" && value !== null && SECRET_SIGNATURE in value);
+}
 
 /** The changes a reviewer reads about; `same`, `read` and the like are left out. */
 export type ResourceChange = "create" | "update" | "replace" | "delete";
@@ -48,7 +57,8 @@ interface StepMetadata {
   new?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } | null;
   keys?: string[] | null;
   diffs?: string[] | null;
-  detailedDiff?: Record<string, { kind?: string }> | null;
+  /** `diffKind` in engine events (`kind` in the non-streaming --json output). */
+  detailedDiff?: Record<string, { diffKind?: string; kind?: string }> | null;
 }
 
 interface EngineEvent {
@@ -57,7 +67,7 @@ interface EngineEvent {
   diagnosticEvent?: { severity?: string; message?: string; urn?: string };
 }
 
-/** Parses the event log: one JSON event per line (blank lines skipped; a bad line is an error naming it). */
+/** Parses the event stream: one JSON event per line (blank lines skipped; a bad line is an error naming it). */
 export function parseEventLog(text: string): EngineEvent[] {
   const events: EngineEvent[] = [];
   text.split("\n").forEach((line, index) => {
@@ -65,7 +75,9 @@ export function parseEventLog(text: string): EngineEvent[] {
     try {
       events.push(JSON.parse(line) as EngineEvent);
     } catch (error) {
-      throw new Error(`line ${index + 1} of the event log is not JSON (${(error as Error).message}): ${line.slice(0, 120)}`);
+      throw new Error(
+        `line ${index + 1} of the preview's events is not JSON (${(error as Error).message}): ${line.slice(0, 120)}`,
+      );
     }
   });
   return events;
@@ -99,7 +111,7 @@ const RANK: Record<ResourceChange, number> = { create: 1, update: 2, delete: 3, 
 function replacingProperties(meta: StepMetadata): string[] {
   if (meta.keys && meta.keys.length > 0) return [...meta.keys];
   return Object.entries(meta.detailedDiff ?? {})
-    .filter(([, diff]) => diff.kind?.endsWith("-replace"))
+    .filter(([, diff]) => (diff.diffKind ?? diff.kind)?.endsWith("-replace"))
     .map(([property]) => property);
 }
 

@@ -4,7 +4,7 @@
  * cut to keep the whole comment under GitHub's limit (pulumi/actions#482). Pure.
  */
 import type { ChangedResource, MigrationChanges, OutputChange, PreviewChanges, ResourceChange } from "./changes.js";
-import { UNKNOWN_VALUE } from "./changes.js";
+import { isSecretValue, UNKNOWN_VALUE } from "./changes.js";
 
 /** Marks the comment, so a later run of the workflow edits it instead of adding another. */
 export const COMMENT_MARKER = "<!-- confradar-pr-preview -->";
@@ -43,7 +43,7 @@ const list = (names: string[]) => names.map(code).join(", ");
 function value(v: unknown): string {
   if (v === undefined) return "—";
   if (v === UNKNOWN_VALUE) return "_known after `up`_";
-  if (v === "[secret]") return "_secret_";
+  if (isSecretValue(v)) return "_secret_";
   const text = typeof v === "string" ? v : JSON.stringify(v);
   return code(text.length > 120 ? `${text.slice(0, 117)}...` : text);
 }

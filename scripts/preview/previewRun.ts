@@ -8,14 +8,14 @@
  *    secret needed);
  * 2. for each head: checks it out in the same folder (the program's absolute paths are inputs of
  *    the image and the migration step: one folder keeps them equal) and runs `pulumi preview --diff`
- *    against that state, with the engine's event log for the summary (scripts/preview/markdown.ts);
+ *    against that state, then `pulumi preview --json` for the engine's events the summary is made
+ *    of (scripts/preview/changes.ts and markdown.ts);
  * 3. destroys the stack and removes the worktree and the folder, also when a step failed or the
  *    run was aborted.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
-  copyFileSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -52,7 +52,7 @@ export interface PreviewRunOptions {
   readonly heads: readonly string[];
   /** The throwaway stack's name (default preview-<random>); never dev or ci. */
   readonly stack?: string;
-  /** Keeps each head's engine event log there (`<sha>.events.jsonl`), for a closer look. */
+  /** Keeps each head's engine events there (`<sha>.events.jsonl`), for a closer look. */
   readonly eventLogDir?: string;
   /** Stops between steps (the stack is still destroyed). */
   readonly signal?: AbortSignal;
@@ -203,8 +203,15 @@ export async function previewAgainstBase(options: PreviewRunOptions): Promise<Pr
     PULUMI_BACKEND_URL: pathToFileURL(stateDir).href,
     PULUMI_CONFIG_PASSPHRASE: randomBytes(24).toString("base64url"),
   };
-  const run = async (args: string[], capture = false) =>
-    await pulumi(args, { stack, cwd: checkout, env, capture, toStderr: true });
+  const run = async (args: string[], how: { capture?: boolean; streamEvents?: boolean } = {}) =>
+    await pulumi(args, {
+      stack,
+      cwd: checkout,
+      // Makes `preview --json` print the engine's events, one a line, outputs included.
+      env: how.streamEvents ? { ...env, PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" } : env,
+      capture: how.capture ?? false,
+      toStderr: true,
+    });
   const stopIfAborted = () => {
     if (options.signal?.aborted) throw new UserError("Interrupted: the stack was destroyed, nothing was previewed after that.");
   };
@@ -222,7 +229,7 @@ export async function previewAgainstBase(options: PreviewRunOptions): Promise<Pr
     prepareDependencies(checkout);
     writeStackFile(checkout, stack, images === "local");
     const baseMigrations = readMigrationFiles(path.join(checkout, "migrations"));
-    if ((await run(["stack", "init", "--secrets-provider", "passphrase"], true)).code !== 0)
+    if ((await run(["stack", "init", "--secrets-provider", "passphrase"], { capture: true })).code !== 0)
       throw new UserError(`pulumi stack init ${stack} failed (its message is above).`);
     stackCreated = true;
     stopIfAborted();
@@ -231,7 +238,7 @@ export async function previewAgainstBase(options: PreviewRunOptions): Promise<Pr
         `\`pulumi up\` of the base ${base.label} failed (its output is in the job's log): there is no state to preview against.`,
       );
 
-    for (const [index, head] of heads.entries()) {
+    for (const head of heads) {
       stopIfAborted();
       log(`head ${head.label} (${head.sha.slice(0, 12)}): \`preview --diff\` against the base's state`);
       try {
@@ -239,17 +246,19 @@ export async function previewAgainstBase(options: PreviewRunOptions): Promise<Pr
         prepareDependencies(checkout);
         writeStackFile(checkout, stack, images === "local");
         const headMigrations = readMigrationFiles(path.join(checkout, "migrations"));
-        const eventLog = path.join(workDir, `preview-events-${index}.jsonl`);
-        const preview = await run(["preview", "--diff", "--color", "never", "--event-log", eventLog], true);
+        // Twice: the text reviewers know for the full diff, then the engine's events for the summary.
+        const preview = await run(["preview", "--diff", "--color", "never"], { capture: true });
         process.stderr.write(preview.stdout);
-        if (options.eventLogDir && existsSync(eventLog))
-          copyFileSync(eventLog, path.join(options.eventLogDir, `${head.sha.slice(0, 12)}.events.jsonl`));
-        const changes = readPreviewEvents(parseEventLog(existsSync(eventLog) ? readFileSync(eventLog, "utf8") : ""));
-        if (preview.code !== 0 && changes.errors.length === 0)
-          changes.errors.push(`pulumi preview exited with ${preview.code}: the full diff below has its output.`);
+        const events = await run(["preview", "--json"], { capture: true, streamEvents: true });
+        if (options.eventLogDir)
+          writeFileSync(path.join(options.eventLogDir, `${head.sha.slice(0, 12)}.events.jsonl`), events.stdout);
+        const changes = readPreviewEvents(parseEventLog(events.stdout));
+        const ok = preview.code === 0 && events.code === 0;
+        if (!ok && changes.errors.length === 0)
+          changes.errors.push(`pulumi preview exited with ${preview.code || events.code}: the full diff below has its output.`);
         const migrations = compareMigrations(baseMigrations, headMigrations);
         const summary = renderSummary({ base, head, changes, migrations, diffText: preview.stdout, ranWith });
-        result.previews.push({ head, summary, ok: preview.code === 0, changes, migrations });
+        result.previews.push({ head, summary, ok, changes, migrations });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         log(`the preview of ${head.label} failed: ${reason}`);

@@ -68,7 +68,7 @@ describe("reading the preview's engine events", () => {
         op: "replace",
         urn: API,
         type: "docker:index/container:Container",
-        detailedDiff: { image: { kind: "update-replace" }, envs: { kind: "update" } },
+        detailedDiff: { image: { diffKind: "update-replace" }, envs: { diffKind: "update" } },
       }),
     ]);
     expect(changes.resources[0]?.properties).toEqual(["image"]);
@@ -99,7 +99,7 @@ describe("reading the preview's engine events", () => {
 
   it("parses one event per line and names a line that is not JSON", () => {
     expect(parseEventLog('{"sequence":1}\n\n{"sequence":2}\n')).toHaveLength(2);
-    expect(() => parseEventLog('{"sequence":1}\n{oops')).toThrow(/line 2 of the event log is not JSON/);
+    expect(() => parseEventLog('{"sequence":1}\n{oops')).toThrow(/line 2 of the preview's events is not JSON/);
   });
 });
 
@@ -157,6 +157,11 @@ describe("the comment", () => {
     );
     expect(body).toContain("| replace | `app-api` | Container | forced by `image` |");
     expect(body).toContain('| `appliedMigrations` | changed | `["1_a"]` | _known after `up`_ |');
+    const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[secret]" };
+    const secretOutput = renderSummary(
+      input({ changes: { ...nothing, outputs: [{ name: "s", change: "changed", before: secret, after: UNKNOWN_VALUE }] } }),
+    );
+    expect(secretOutput).toContain("| `s` | changed | _secret_ | _known after `up`_ |");
     const role = {
       change: "update" as const,
       urn: ROLE,
