@@ -71,7 +71,7 @@ export interface HeadPreview {
 
 export interface PreviewRunResult {
   stack: string;
-  /** The run's temporary folder (worktree, state, event logs): removed by the time the run returns. */
+  /** The run's temporary folder (worktree, state): removed by the time the run returns. */
   workDir: string;
   /** One per head; empty when the base could not be brought up (see `failure`). */
   previews: HeadPreview[];
