@@ -108,9 +108,17 @@ describe("pull request preview against the stack its base builds", () => {
     expect(preview.migrations?.added).toEqual([NEW_MIGRATION]);
     expect(preview.changes?.stepPending).toEqual([NEW_MIGRATION]);
     expect(pendingSection(preview.summary)).toEqual([`- \`${NEW_MIGRATION}\``]);
-    const replaced = preview.changes!.resources.filter((r) => r.change === "replace" || r.change === "delete");
-    expect(replaced.map((r) => r.name)).toEqual([]);
-    expect(preview.changes!.resources.filter((r) => r.name.startsWith("postgres"))).toEqual([]);
+    // Postgres, its volume, the database and the roles stay; the app image carries the migrations
+    // (its /readyz compares them with the ledger), so it is rebuilt and the app containers with it.
+    const touched = preview.changes!.resources.filter((r) => /^(postgres|database)-/.test(r.name));
+    expect(touched).toEqual([]);
+    expect(preview.changes!.resources.filter((r) => r.change === "delete")).toEqual([]);
+    expect(
+      preview
+        .changes!.resources.filter((r) => r.change === "replace")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["app-api", "app-worker"]);
     expect(preview.changes!.resources.map((r) => `${r.change} ${r.name}`)).toContain("update schema-step");
     expect(preview.summary).toContain(`This pull request adds 1 migration (\`${NEW_MIGRATION}\`)`);
     expect(preview.summary).toContain("changes no role");
