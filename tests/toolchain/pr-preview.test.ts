@@ -49,6 +49,7 @@ describe("pull request preview against the stack its base builds", () => {
     return found;
   };
 
+  // One base `up` (~2.5 min) and two previews per head (~45 s each) on 2 cores: longer than the project's hook timeout.
   beforeAll(async () => {
     requireDocker();
     requireToolchain();
@@ -95,7 +96,7 @@ describe("pull request preview against the stack its base builds", () => {
       writeFileSync(path.join(artifacts, `${name}.md`), text);
       console.log(`\n===== pull request preview: head ${name} =====\n${text}`);
     }
-  });
+  }, 1_800_000);
 
   afterAll(() => {
     if (clone) rmSync(clone, { recursive: true, force: true });
