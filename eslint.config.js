@@ -36,6 +36,11 @@ export default defineConfig(
     },
   },
   {
+    // The pages' script runs in the browser (served by app/src/web/assets.ts), not in Node.
+    files: ["app/src/web/assets/**/*.js"],
+    languageOptions: { sourceType: "script", globals: { ...globals.browser } },
+  },
+  {
     // Tests read untyped JSON, YAML and Pulumi runtime internals (the mock monitor's requests).
     files: ["tests/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 // One runner, several projects: `npm test` runs them all; `--project NAME` runs one.
 // unit: pure functions, no I/O. integration: real SQL on PGlite or TEST_DATABASE_URL.
-// infra: the Pulumi program under mocks. toolchain and e2e: the real Pulumi engine and Docker.
+// browser: the pages in chromium on the app in-process. infra: the Pulumi program under mocks. toolchain and e2e: the real Pulumi engine and Docker.
 // groupOrder: the e2e suites write temporary migrations into migrations/ and bring stacks up, so
 // they run last and alone; the toolchain tests run after the quick projects.
 export default defineConfig({
@@ -17,6 +17,18 @@ export default defineConfig({
           // with TEST_DATABASE_URL; in CI the harness refuses an unstated store (tests/helpers/database.ts).
           exclude: process.env.TEST_DATABASE_URL ? [] : ["tests/integration/server/**"],
           // One migrated template per run; each test file clones it (tests/helpers/database.ts).
+          globalSetup: ["tests/helpers/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // The pages in chromium (playwright-core) on the app started in-process over the same
+          // per-file database as the integration tests: no stack, no Docker. Screenshots in
+          // .artifacts/browser/.
+          name: "browser",
+          include: ["tests/browser/**/*.test.ts"],
           globalSetup: ["tests/helpers/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -44,6 +44,9 @@ check "worker healthy" '[ "$(health $N-worker)" = healthy ]'
 echo "readyz: $(curl -s 127.0.0.1:$PORT/readyz)"
 echo "page: $(curl -s -o "$TMPDIR_PAGE" -w '%{http_code} %{size_download}' 127.0.0.1:$PORT/)"
 check "page lists the dataset" 'grep -q "NeurIPS" "$TMPDIR_PAGE"'
+SCRIPT_PATH=$(grep -o '/assets/page-[0-9a-f]*\.js' "$TMPDIR_PAGE" | head -n 1)
+echo "page script: ${SCRIPT_PATH:-none}"
+check "the page's script ships in the image and is served" '[ -n "$SCRIPT_PATH" ] && [ "$(curl -s -o /dev/null -w "%{http_code}" "127.0.0.1:$PORT$SCRIPT_PATH")" = 200 ]'
 echo "--- ingest (manual, second run)"
 SECOND_INGEST=$(docker run --rm --network $N -e DATABASE_URL=$URL $IMG ingest 2>&1); echo "ingest exit=$?"
 echo "$SECOND_INGEST" | grep -o '"msg":"ingest finished[^"]*"'

@@ -28,6 +28,36 @@ const image = z
   .min(1, "must name an image, e.g. postgres:16-alpine")
   .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/i, "must be an image reference like repository[:tag][@digest]");
 
+/** A host name or IP address, as a client would dial it (no scheme, port or path). */
+const hostName = z
+  .string()
+  .trim()
+  .regex(
+    /^[A-Za-z0-9]([A-Za-z0-9.\-:]*[A-Za-z0-9])?$/,
+    "must be a host name or IP address, e.g. db.example.internal (no scheme, port or path)",
+  );
+
+/** libpq's TLS modes a stack may use for an existing server (pg's client treats all but disable as verifying). */
+export const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** Where the stack's PostgreSQL comes from. */
+export const POSTGRES_SOURCES = ["docker", "existing"] as const;
+export type PostgresSource = (typeof POSTGRES_SOURCES)[number];
+
+/** The keys that describe an existing server; only meaningful with postgresSource = existing. */
+export const EXISTING_SERVER_KEYS = [
+  "existingServerHost",
+  "existingServerPort",
+  "existingServerAppHost",
+  "existingServerAdminUser",
+  "existingServerAdminPassword",
+  "existingServerAdminDatabase",
+  "existingServerSslMode",
+  "existingServerSslRootCert",
+  "retainDatabase",
+] as const;
+
 const seconds = (min: number, max: number) =>
   z.coerce
     .number({ error: "must be a number of seconds" })
@@ -77,6 +107,29 @@ export const configShape = {
   pgadminImage: image.default("dpage/pgadmin4:9"),
   pgadminPort: port.default(0),
   pgadminEmail: z.email("must be an e-mail address (pgAdmin's login)").default("admin@confradar.dev"),
+  appEnabled: bool.default(true),
+  postgresSource: z.enum(POSTGRES_SOURCES, { error: `must be one of ${POSTGRES_SOURCES.join(", ")}` }).default("docker"),
+  existingServerHost: hostName.default(""),
+  existingServerPort: z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(1, "must be a TCP port 1..65535")
+    .max(65535, "must be a TCP port 1..65535")
+    .default(5432),
+  existingServerAppHost: hostName.default(""),
+  existingServerAdminUser: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z_][A-Za-z0-9_$.@-]{0,62}$/, "must be a role name, e.g. confradar_admin")
+    .default(""),
+  existingServerAdminPassword: z.string().default(""),
+  existingServerAdminDatabase: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, "must be a database name, e.g. postgres")
+    .default("postgres"),
+  existingServerSslMode: z.enum(SSL_MODES, { error: `must be one of ${SSL_MODES.join(", ")}` }).default("verify-full"),
+  existingServerSslRootCert: z.string().trim().default(""),
+  retainDatabase: bool.default(true),
 } as const;
 
 const stackConfigSchema = z
@@ -98,6 +151,31 @@ const stackConfigSchema = z
         }
       }
     }
+    if (c.postgresSource === "existing") {
+      for (const key of ["existingServerHost", "existingServerAdminUser", "existingServerAdminPassword"] as const) {
+        if (c[key] === "")
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `is required with postgresSource = existing (${EXISTING_REQUIRED_HINT[key]})`,
+          });
+      }
+      if (c.pgadminEnabled)
+        ctx.addIssue({
+          code: "custom",
+          path: ["pgadminEnabled"],
+          message: "must be false with postgresSource = existing (use the provider's console or pgAdmin of your own)",
+        });
+      if (
+        (c.existingServerSslMode === "verify-ca" || c.existingServerSslMode === "require") &&
+        c.existingServerSslRootCert === ""
+      )
+        ctx.addIssue({
+          code: "custom",
+          path: ["existingServerSslRootCert"],
+          message: `is required with existingServerSslMode = ${c.existingServerSslMode} (the server's CA bundle, e.g. RDS's global-bundle.pem); or use verify-full with a publicly trusted certificate`,
+        });
+    }
     const major = majorFromImageTag(c.postgresImage);
     if (major !== undefined && major !== c.postgresMajorVersion) {
       ctx.addIssue({
@@ -107,6 +185,12 @@ const stackConfigSchema = z
       });
     }
   });
+
+const EXISTING_REQUIRED_HINT = {
+  existingServerHost: "the server's address, e.g. the RDS endpoint",
+  existingServerAdminUser: "a role with CREATEROLE and CREATEDB, see docs/configuration.md",
+  existingServerAdminPassword: "set it with `pulumi config set --secret confradar:existingServerAdminPassword`",
+} as const;
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type ConfigKey = keyof typeof configShape;
@@ -127,20 +211,41 @@ export class StackConfigError extends Error {
  * Parses raw config strings (as `pulumi config` stores them) into a typed StackConfig.
  * Unknown keys in the namespace are errors too: a typo must not silently fall back to a default.
  */
-export function parseStackConfig(raw: Readonly<Record<string, string | undefined>>): StackConfig {
+export function parseStackConfig(
+  raw: Readonly<Record<string, string | undefined>>,
+  secretKeys: ReadonlySet<string> = new Set(),
+): StackConfig {
   const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
   const result = stackConfigSchema.safeParse(defined);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const extra: string[] = [];
+  const source = defined.postgresSource ?? "docker";
+  if (source === "docker") {
+    const stray = EXISTING_SERVER_KEYS.filter((key) => defined[key] !== undefined);
+    if (stray.length > 0)
+      extra.push(
+        `${stray.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}: only used with ${CONFIG_NAMESPACE}:postgresSource = existing (this stack runs PostgreSQL in Docker); remove them or set postgresSource`,
+      );
+  }
+  // The password must never sit in a stack file in plain text.
+  if (defined.existingServerAdminPassword !== undefined && !secretKeys.has("existingServerAdminPassword"))
+    extra.push(
+      `${CONFIG_NAMESPACE}:existingServerAdminPassword is stored in plain text: set it again with ` +
+        `\`pulumi config set --secret ${CONFIG_NAMESPACE}:existingServerAdminPassword\``,
+    );
+  if (result.success && extra.length === 0) return result.data;
+  const issues = result.success ? [] : result.error.issues;
+  const problems = issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
       return `${issue.keys.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}: unknown key; known keys are ${configKeys.join(", ")}`;
     }
     const key = String(issue.path[0] ?? "");
     const value = defined[key];
     const shown = value === undefined ? "(unset)" : JSON.stringify(value);
-    return `${CONFIG_NAMESPACE}:${key} = ${shown} ${issue.message}`;
+    // A secret's value is never echoed.
+    const safe = key === "existingServerAdminPassword" && value !== undefined ? "[secret]" : shown;
+    return `${CONFIG_NAMESPACE}:${key} = ${safe} ${issue.message}`;
   });
-  throw new StackConfigError(problems);
+  throw new StackConfigError([...problems, ...extra]);
 }
 
 /** The major version an official-style tag names (postgres:16-alpine → 16), if it names one. */

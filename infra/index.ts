@@ -2,7 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { AppService, DatabaseAccess, Migrations, PgAdmin, PostgresServer } from "./components/index.js";
+import {
+  AppService,
+  DatabaseAccess,
+  ExistingServer,
+  Migrations,
+  PgAdmin,
+  PostgresServer,
+  ROLE_NAMES,
+  StackNetwork,
+} from "./components/index.js";
 import { dockerApiVersion, supportsHealthStartInterval } from "./dockerEngine.js";
 import { postgresUrl } from "./naming.js";
 import { loadStackConfig } from "./stackConfig.js";
@@ -19,29 +28,84 @@ const health = {
   ...(supportsHealthStartInterval(dockerApiVersion()) ? { startIntervalSeconds: config.healthStartIntervalSeconds } : {}),
 };
 
-const superuserPassword = new random.RandomPassword("postgres-superuser-password", { length: 32, special: false });
+// Where PostgreSQL comes from: a container the stack runs (and its volume), or a server that already
+// exists, of which the stack owns only the database, the roles and the grants.
+const dockerSource = config.postgresSource === "docker";
 
-const server = new PostgresServer("postgres", {
-  stack,
-  image: config.postgresImage,
-  majorVersion: config.postgresMajorVersion,
-  hostPort: config.postgresPort,
-  superuserPassword: superuserPassword.result,
-  stopGraceSeconds: config.stopGraceSeconds,
-  health,
-  waitTimeoutSeconds: config.waitTimeoutSeconds,
-  retainVolume: config.retainVolume,
-});
+const superuserPassword = dockerSource
+  ? new random.RandomPassword("postgres-superuser-password", { length: 32, special: false })
+  : undefined;
+
+const server =
+  dockerSource && superuserPassword
+    ? new PostgresServer("postgres", {
+        stack,
+        image: config.postgresImage,
+        majorVersion: config.postgresMajorVersion,
+        hostPort: config.postgresPort,
+        superuserPassword: superuserPassword.result,
+        stopGraceSeconds: config.stopGraceSeconds,
+        health,
+        waitTimeoutSeconds: config.waitTimeoutSeconds,
+        retainVolume: config.retainVolume,
+      })
+    : undefined;
+
+const existing = dockerSource
+  ? undefined
+  : new ExistingServer("existing-postgres", {
+      projectDir,
+      host: config.existingServerHost,
+      port: config.existingServerPort,
+      appHost: config.existingServerAppHost,
+      adminUser: config.existingServerAdminUser,
+      adminPassword: pulumi.secret(config.existingServerAdminPassword),
+      adminDatabase: config.existingServerAdminDatabase,
+      sslMode: config.existingServerSslMode,
+      sslRootCert: config.existingServerSslRootCert,
+      databaseName: config.databaseName,
+      roleNames: Object.values(ROLE_NAMES),
+    });
+
+// The app's network: the Docker server's, or the stack's own beside an existing server.
+const stackNetwork = server ? undefined : new StackNetwork("stack", { stack });
+const appNetworkName = server ? server.networkName : stackNetwork!.name;
+
+// Keep the database on destroy: with the kept dev volume, and on an existing server unless asked.
+const retainDatabase = server ? config.retainVolume : config.retainDatabase;
 
 const access = new DatabaseAccess("database", {
-  host: server.host,
-  port: server.hostPort,
-  internalHost: server.internalHost,
-  internalPort: server.internalPort,
-  superuser: server.superuser,
-  superuserPassword: superuserPassword.result,
-  container: { name: server.containerName, id: server.container.id },
-  retainOnDelete: config.retainVolume,
+  ...(server && superuserPassword
+    ? {
+        admin: {
+          host: server.host,
+          port: server.hostPort,
+          username: server.superuser,
+          password: superuserPassword.result,
+          superuser: true,
+        },
+        internalHost: server.internalHost,
+        internalPort: server.internalPort,
+        dockerCluster: { containerName: server.containerName, containerId: server.container.id },
+      }
+    : {
+        admin: {
+          host: existing!.host,
+          port: existing!.port,
+          username: existing!.adminUser,
+          password: existing!.adminPassword,
+          database: existing!.adminDatabase,
+          // Managed servers have no real superuser: the provider works as the official one with
+          // `superuser: false` (temporary memberships instead of superuser rights).
+          superuser: false,
+        },
+        tls: existing!.tls,
+        internalHost: existing!.appHost,
+        internalPort: existing!.port,
+        internalTls: existing!.containerTls,
+        serverCheck: existing!.check,
+      }),
+  retainOnDelete: retainDatabase,
   databaseName: config.databaseName,
   passwordVersion: config.passwordVersion,
 });
@@ -52,69 +116,79 @@ const migrations = new Migrations(
     projectDir,
     migrationsDir: path.join(projectDir, "migrations"),
     databaseUrl: access.roles.migrator.url,
-    serverInstance: server.container.id,
+    serverInstance: server ? server.container.id : `${existing!.host}:${existing!.port}`,
     ledgerReaders: {
       provider: access.provider,
       database: access.databaseName,
       roles: [access.roles.app.name],
-      retainOnDelete: config.retainVolume,
+      retainOnDelete: retainDatabase,
     },
   },
   // After every role and grant exists.
   { dependsOn: [access] },
 );
 
-const app = new AppService("app", {
-  stack,
-  contextDir: projectDir,
-  nodeImage: config.appNodeImage,
-  networkName: server.networkName,
-  databaseUrl: access.roles.app.internalUrl,
-  hostPort: config.appPort,
-  poolMax: config.appPoolMax,
-  poolIdleTimeoutMs: config.appPoolIdleTimeoutMs,
-  ingestIntervalSeconds: config.ingestIntervalSeconds,
-  health,
-  waitTimeoutSeconds: config.waitTimeoutSeconds,
-  migrations,
-});
-
-const pgadmin = config.pgadminEnabled
-  ? new PgAdmin("pgadmin", {
+const app = config.appEnabled
+  ? new AppService("app", {
       stack,
-      image: config.pgadminImage,
-      hostPort: config.pgadminPort,
-      email: config.pgadminEmail,
-      networkName: server.networkName,
-      server: {
-        host: server.internalHost,
-        port: server.internalPort,
-        database: access.databaseName,
-        username: access.roles.migrator.name,
-        password: access.roles.migrator.password,
-      },
+      contextDir: projectDir,
+      nodeImage: config.appNodeImage,
+      networkName: appNetworkName,
+      ...(existing?.rootCertPem ? { databaseRootCertPem: existing.rootCertPem } : {}),
+      databaseUrl: access.roles.app.internalUrl,
+      hostPort: config.appPort,
+      poolMax: config.appPoolMax,
+      poolIdleTimeoutMs: config.appPoolIdleTimeoutMs,
+      ingestIntervalSeconds: config.ingestIntervalSeconds,
       health,
       waitTimeoutSeconds: config.waitTimeoutSeconds,
+      migrations,
     })
   : undefined;
 
-export const postgresHost = server.host;
-export const postgresPort = server.hostPort;
+const pgadmin =
+  config.pgadminEnabled && server
+    ? new PgAdmin("pgadmin", {
+        stack,
+        image: config.pgadminImage,
+        hostPort: config.pgadminPort,
+        email: config.pgadminEmail,
+        networkName: server.networkName,
+        server: {
+          host: server.internalHost,
+          port: server.internalPort,
+          database: access.databaseName,
+          username: access.roles.migrator.name,
+          password: access.roles.migrator.password,
+        },
+        health,
+        waitTimeoutSeconds: config.waitTimeoutSeconds,
+      })
+    : undefined;
+
+export const postgresSource = config.postgresSource;
+export const postgresHost = server ? server.host : existing!.host;
+export const postgresPort = server ? server.hostPort : existing!.port;
 export const databaseName = access.databaseName;
-export const volumeName = server.volumeName;
-export const networkName = server.networkName;
+export const volumeName = server?.volumeName;
+export const networkName = appNetworkName;
 export const serverVersion = migrations.serverVersion;
 export const appliedMigrations = migrations.applied;
 export const migratorConnectionString = access.roles.migrator.url;
 export const appConnectionString = access.roles.app.url;
 export const readonlyConnectionString = access.roles.readonly.url;
-export const superuserConnectionString = pulumi.secret(
-  pulumi
-    .all([server.host, server.hostPort, superuserPassword.result])
-    .apply(([host, port, password]) => postgresUrl({ user: server.superuser, password, host, port, database: "postgres" })),
-);
-export const appPort = app.hostPort;
-export const appUrl = app.url;
+/** The app role's URL as the app containers use it (an existing server: its app host and the uploaded CA). */
+export const appInternalConnectionString = existing ? access.roles.app.internalUrl : undefined;
+export const superuserConnectionString =
+  server && superuserPassword
+    ? pulumi.secret(
+        pulumi
+          .all([server.host, server.hostPort, superuserPassword.result])
+          .apply(([host, port, password]) => postgresUrl({ user: server.superuser, password, host, port, database: "postgres" })),
+      )
+    : undefined;
+export const appPort = app?.hostPort;
+export const appUrl = app?.url;
 export const pgadminUrl = pgadmin?.url;
 export const pgadminEmail = pgadmin?.email;
 export const pgadminPassword = pgadmin?.password;

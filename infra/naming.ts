@@ -106,23 +106,29 @@ export interface ConnectionFacts {
   database: string;
 }
 
-export function postgresUrl(c: ConnectionFacts): string {
-  const auth = `${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}`;
-  return `postgres://${auth}@${c.host}:${c.port}/${encodeURIComponent(c.database)}?sslmode=disable`;
+/** How a client reaches the server over TLS: libpq's sslmode and, where given, the CA file it trusts. */
+export interface UrlTls {
+  sslmode: "disable" | "require" | "verify-ca" | "verify-full";
+  /** Path of the PEM CA bundle as the client sees it (a path on the host, or inside a container). */
+  sslrootcert?: string;
 }
+
+/**
+ * A libpq-style URL. node-postgres reads sslmode and sslrootcert (it opens the file itself); the
+ * Docker server is reached without TLS on loopback and the stack's own network.
+ */
+export function postgresUrl(c: ConnectionFacts, tls: UrlTls = { sslmode: "disable" }): string {
+  const auth = `${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}`;
+  const query = new URLSearchParams({ sslmode: tls.sslmode });
+  if (tls.sslmode !== "disable" && tls.sslrootcert) query.set("sslrootcert", tls.sslrootcert);
+  return `postgres://${auth}@${c.host}:${c.port}/${encodeURIComponent(c.database)}?${query.toString()}`;
+}
+
+/** Where the app containers find the existing server's CA bundle (uploaded by the stack). */
+export const CONTAINER_ROOT_CERT_PATH = "/etc/confradar/postgres-root.crt";
 
 export function httpUrl(host: string, port: number, path = "/"): string {
   return `http://${host}:${port}${path}`;
-}
-
-/** A published port: always on loopback; 0 lets Docker pick a free one. */
-export function loopbackPort(
-  internal: number,
-  external: number,
-): { internal: number; external?: number; ip: string; protocol: string } {
-  return external === 0
-    ? { internal, ip: "127.0.0.1", protocol: "tcp" }
-    : { internal, external, ip: "127.0.0.1", protocol: "tcp" };
 }
 
 /** pgAdmin's servers.json: one server, password through a passfile (pgadmin4#8663). */

@@ -23,6 +23,8 @@ export interface AppConfig {
     /** 0 = no limit. */
     statementTimeoutMs: number;
   };
+  /** How long a rendered page is served to other readers (web/pageCache.ts); 0 = render every request. */
+  pageCacheMs: number;
   /** Total time the start-up retry may wait for the database. */
   dbStartupTimeoutMs: number;
   /** 0 = the worker never runs an ingest on its own; only `npm run ingest` does. */
@@ -131,6 +133,12 @@ const specs = {
   PG_IDLE_TIMEOUT_MS: intVar({ min: 0, max: 3_600_000, default: 10_000, meaning: "0 = never close idle clients" }),
   PG_CONNECTION_TIMEOUT_MS: intVar({ min: 1, max: 300_000, default: 5_000 }),
   PG_STATEMENT_TIMEOUT_MS: intVar({ min: 0, max: 3_600_000, default: 30_000, meaning: "0 = no limit" }),
+  PAGE_CACHE_MS: intVar({
+    min: 0,
+    max: 60_000,
+    default: 1_000,
+    meaning: "how long a rendered page is served to other readers; 0 = render every request",
+  }),
   DB_STARTUP_TIMEOUT_MS: intVar({ min: 0, max: 3_600_000, default: 30_000, meaning: "0 = try once" }),
   INGEST_INTERVAL_SECONDS: intVar({
     min: 0,
@@ -195,6 +203,7 @@ export function loadConfig(env: Env = process.env, appRoot: string = findAppRoot
       connectionTimeoutMs: v.PG_CONNECTION_TIMEOUT_MS,
       statementTimeoutMs: v.PG_STATEMENT_TIMEOUT_MS,
     },
+    pageCacheMs: v.PAGE_CACHE_MS,
     dbStartupTimeoutMs: v.DB_STARTUP_TIMEOUT_MS,
     ingestIntervalSeconds: v.INGEST_INTERVAL_SECONDS,
     datasetPath: path.resolve(appRoot, v.DATASET_PATH),

@@ -34,6 +34,8 @@ export interface OpenDatabaseOptions {
   /** Shows up in pg_stat_activity: confradar-api, confradar-worker, ... */
   applicationName?: string;
   logger: Logger;
+  /** A new embedded store folder starts migrated (resolveDatabase): for processes that migrate at start. */
+  migratedStore?: boolean;
 }
 
 const INT8_OID = 20;
@@ -53,7 +55,7 @@ const typeParsers = {
 } as unknown as pg.CustomTypesConfig;
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Db> {
-  const store = await resolveDatabase(opts.databaseUrl);
+  const store = await resolveDatabase(opts.databaseUrl, { migratedStore: opts.migratedStore ?? false });
   const target = store.kind === "postgres" ? redact(store.connectionString) : store.description;
   const pool = new pg.Pool({
     connectionString: store.connectionString,

@@ -19,7 +19,7 @@ export async function startApi(config: AppConfig, logger: Logger): Promise<Runni
   const db = await openAppDatabase(config, logger, "confradar-api");
   let app: FastifyInstance;
   try {
-    app = await buildApp({ db, logger, allowedHosts: config.allowedHosts });
+    app = await buildApp({ db, logger, allowedHosts: config.allowedHosts, pageCacheMs: config.pageCacheMs });
     closeConnectionsWhenClosing(app);
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {

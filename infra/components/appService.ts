@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { dockerName, healthcheck, type HealthTimings, loopbackPort, stackLabels, toDockerLabels } from "../naming.js";
+import { CONTAINER_ROOT_CERT_PATH, dockerName, healthcheck, type HealthTimings, stackLabels, toDockerLabels } from "../naming.js";
+import { loopbackPort, publishedHostPort } from "./publishedPort.js";
 
 export interface AppServiceArgs {
   readonly stack: string;
@@ -8,8 +9,10 @@ export interface AppServiceArgs {
   readonly contextDir: string;
   /** The NODE_IMAGE build argument: the Node runtime the app image is built on. */
   readonly nodeImage: string;
-  /** The stack's Docker network, where PostgreSQL answers as `postgres`. */
+  /** The stack's Docker network (where the Docker server answers as `postgres`). */
   readonly networkName: pulumi.Input<string>;
+  /** PEM CA bundle of an existing server, put at CONTAINER_ROOT_CERT_PATH in both containers (the URL names it). */
+  readonly databaseRootCertPem?: string;
   /** The app role's URL inside the network (secret). */
   readonly databaseUrl: pulumi.Input<string>;
   /** Host port for the API and page on 127.0.0.1; 0 lets Docker pick one. */
@@ -41,6 +44,9 @@ export class AppService extends pulumi.ComponentResource {
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:app:AppService", name, {}, opts);
+    const uploads = args.databaseRootCertPem
+      ? [{ file: CONTAINER_ROOT_CERT_PATH, content: args.databaseRootCertPem }]
+      : undefined;
 
     this.image = new docker.Image(
       `${name}-image`,
@@ -84,6 +90,7 @@ export class AppService extends pulumi.ComponentResource {
           envs: pulumi.secret(env),
           ports,
           networksAdvanced: [{ name: args.networkName }],
+          ...(uploads ? { uploads } : {}),
           healthcheck: healthcheck(appHealthTest(role), args.health),
           wait: true,
           waitTimeout: args.waitTimeoutSeconds,
@@ -97,11 +104,7 @@ export class AppService extends pulumi.ComponentResource {
 
     this.api = container("api", [loopbackPort(APP_PORT, args.hostPort)]);
     this.worker = container("worker", []);
-    this.hostPort = this.api.ports.apply((ports) => {
-      const external = ports?.[0]?.external;
-      if (external === undefined) throw new Error("the api container reports no published port");
-      return external;
-    });
+    this.hostPort = publishedHostPort(this.api, "the api container");
     this.url = pulumi.interpolate`http://127.0.0.1:${this.hostPort}/`;
     this.registerOutputs({ hostPort: this.hostPort, url: this.url });
   }

@@ -2,28 +2,52 @@ import * as postgresql from "@pulumi/postgresql";
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { postgresUrl } from "../naming.js";
+import { postgresUrl, type UrlTls } from "../naming.js";
 import { KeptDatabaseReclaim, ServerTakeover } from "../providers/keptCluster.js";
 
-export interface DatabaseAccessArgs {
-  /** Where the provider connects: the published port on 127.0.0.1. */
+/** How the postgresql provider logs in to administer the server. */
+export interface AdminConnection {
+  /** Where the provider (and the migration step) connect: the published port on 127.0.0.1, or the existing server. */
   readonly host: pulumi.Input<string>;
   readonly port: pulumi.Input<number>;
-  /** Host and port the containers on the stack's network use. */
-  readonly internalHost: pulumi.Input<string>;
-  readonly internalPort: pulumi.Input<number>;
-  readonly superuser: string;
-  readonly superuserPassword: pulumi.Input<string>;
+  readonly username: string;
+  /** Secret. */
+  readonly password: pulumi.Input<string>;
+  /** The database the provider connects to for server-wide statements. Default "postgres". */
+  readonly database?: string;
+  /**
+   * A real superuser (the Docker server) or not (a managed server's admin with CREATEROLE and
+   * CREATEDB). Passed to the provider as `superuser`; without one, the admin also gets CONNECT on
+   * the stack's database, since PUBLIC loses it and the provider must still connect there to grant.
+   */
+  readonly superuser: boolean;
+}
+
+/** The server container of the Docker source, for the kept-volume steps (providers/keptCluster.ts). */
+export interface DockerCluster {
   /**
    * The server container, healthy: its name for `docker exec` over the unix socket (the superuser's
-   * password and a kept cluster, see providers/keptCluster.ts), its id to do that again when it is
-   * replaced. Nothing here touches the server before it exists.
+   * password and a kept cluster), its id to do that again when it is replaced.
    */
-  readonly container: { readonly name: string; readonly id: pulumi.Input<string> };
+  readonly containerName: string;
+  readonly containerId: pulumi.Input<string>;
+}
+
+export interface DatabaseAccessArgs {
+  readonly admin: AdminConnection;
+  /** TLS of every connection from this machine (the provider's, the migration step's, the URL outputs). Default: none. */
+  readonly tls?: UrlTls;
+  /** Host and port the app containers use, and their TLS (the CA file at its path inside them). */
+  readonly internalHost: pulumi.Input<string>;
+  readonly internalPort: pulumi.Input<number>;
+  readonly internalTls?: UrlTls;
+  /** Only for the Docker source: set aside and take back a kept cluster's objects. */
+  readonly dockerCluster?: DockerCluster;
+  /** Only for an existing server: its pre-flight check, which every statement waits for. */
+  readonly serverCheck?: pulumi.Resource;
   /**
-   * Keep the database, roles and grants in the cluster on `pulumi destroy` (with a retained data
-   * volume): the provider would otherwise DROP them before the container goes. The next `up`
-   * takes them back (KeptDatabaseReclaim).
+   * Keep the database, roles and grants on `pulumi destroy` (a retained data volume, or an existing
+   * server without retainDatabase=false): the provider would otherwise DROP them.
    */
   readonly retainOnDelete: boolean;
   /** Database to create. Default "confradar". */
@@ -72,41 +96,59 @@ export class DatabaseAccess extends pulumi.ComponentResource {
     const databaseName = args.databaseName ?? "confradar";
     const keepers = { version: String(args.passwordVersion ?? 1) };
 
-    // The port is an output of the healthy container; the resources below also wait for the
-    // takeover step, so the provider connects to nothing earlier.
+    if (args.dockerCluster && args.serverCheck)
+      throw new Error(
+        "DatabaseAccess: give either [dockerCluster] (the Docker server) or [serverCheck] (an existing server), not both",
+      );
+    const tls: UrlTls = args.tls ?? { sslmode: "disable" };
+
+    // The Docker port is an output of the healthy container, and the resources below also wait for
+    // the takeover step (Docker) or the pre-flight check (an existing server), so the provider
+    // connects to nothing earlier.
     this.provider = new postgresql.Provider(
       `${name}-provider`,
       {
-        host: args.host,
-        port: args.port,
-        username: args.superuser,
-        password: args.superuserPassword,
-        database: "postgres",
-        sslmode: "disable",
-        superuser: true,
+        host: args.admin.host,
+        port: args.admin.port,
+        username: args.admin.username,
+        password: args.admin.password,
+        database: args.admin.database ?? "postgres",
+        sslmode: tls.sslmode,
+        ...(tls.sslrootcert ? { sslrootcert: tls.sslrootcert } : {}),
+        superuser: args.admin.superuser,
         connectTimeout: 30,
       },
       { parent: this },
     );
     const withProvider = { parent: this, provider: this.provider, retainOnDelete: args.retainOnDelete };
     const roleNames = Object.values(ROLE_NAMES);
-    // New with the stack, gone with `destroy` (as the superuser password it derives from, one-way):
-    // tells the stack's own database from a kept one.
-    const generation = pulumi
-      .output(args.superuserPassword)
-      .apply((password) => createHash("sha256").update(`confradar-generation:${password}`).digest("hex").slice(0, 16));
-    const clusterFacts = {
-      containerName: args.container.name,
-      generation,
-      superuser: args.superuser,
-      databaseName,
-      roleNames,
-    };
-    const takeover = new ServerTakeover(
-      `${name}-server-takeover`,
-      { ...clusterFacts, containerId: args.container.id, superuserPassword: args.superuserPassword },
-      { parent: this },
-    );
+    let ready: pulumi.Resource | undefined = args.serverCheck;
+    let afterDatabase: (database: postgresql.Database, roles: postgresql.Role[]) => pulumi.Resource | undefined = () => undefined;
+    if (args.dockerCluster) {
+      const cluster = args.dockerCluster;
+      // New with the stack, gone with `destroy` (as the superuser password it derives from, one-way):
+      // tells the stack's own database from a kept one.
+      const generation = pulumi
+        .output(args.admin.password)
+        .apply((password) => createHash("sha256").update(`confradar-generation:${password}`).digest("hex").slice(0, 16));
+      const clusterFacts = {
+        containerName: cluster.containerName,
+        generation,
+        superuser: args.admin.username,
+        databaseName,
+        roleNames,
+      };
+      ready = new ServerTakeover(
+        `${name}-server-takeover`,
+        { ...clusterFacts, containerId: cluster.containerId, superuserPassword: args.admin.password },
+        { parent: this },
+      );
+      afterDatabase = (database, roles) =>
+        new KeptDatabaseReclaim(`${name}-kept-database-reclaim`, clusterFacts, {
+          parent: this,
+          dependsOn: [database, ...roles],
+        });
+    }
 
     const passwords = Object.fromEntries(
       (Object.keys(ROLE_NAMES) as RoleKey[]).map((key) => [
@@ -121,7 +163,7 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         new postgresql.Role(
           `${name}-${key}-role`,
           { name: ROLE_NAMES[key], login: true, password: passwords[key].result, connectionLimit: key === "app" ? 100 : 20 },
-          { ...withProvider, dependsOn: [takeover] },
+          { ...withProvider, dependsOn: ready ? [ready] : [] },
         ),
       ]),
     ) as Record<RoleKey, postgresql.Role>;
@@ -133,20 +175,26 @@ export class DatabaseAccess extends pulumi.ComponentResource {
     );
     this.databaseName = this.database.name;
 
-    const reclaim = new KeptDatabaseReclaim(`${name}-kept-database-reclaim`, clusterFacts, {
-      parent: this,
-      dependsOn: [this.database, ...Object.values(roles)],
-    });
+    const reclaim = afterDatabase(this.database, Object.values(roles));
 
     // One grant at a time: concurrent GRANT/REVOKE on one database's ACL fails with XX000 "tuple
     // concurrently updated" (cyrilgdn/terraform-provider-postgresql#178), on up and on destroy.
-    const chained = () => ({ ...withProvider, dependsOn: [this.grants.at(-1) ?? reclaim] });
+    const chained = () => ({ ...withProvider, dependsOn: [this.grants.at(-1) ?? reclaim ?? this.database] });
     const grant = (suffix: string, grantArgs: postgresql.GrantArgs) =>
       this.grants.push(new postgresql.Grant(`${name}-${suffix}`, grantArgs, chained()));
     const defaults = (suffix: string, a: postgresql.DefaultPrivilegesArgs) =>
       this.grants.push(new postgresql.DefaultPrivileges(`${name}-${suffix}`, a, chained()));
 
-    // Nobody but the three roles may connect.
+    // A non-superuser admin connects to the database through PUBLIC's CONNECT until the grant below
+    // takes it away; it keeps its own, or the next grant in the database could not connect.
+    if (!args.admin.superuser)
+      grant("admin-connect", {
+        database: this.database.name,
+        role: args.admin.username,
+        objectType: "database",
+        privileges: ["CONNECT"],
+      });
+    // Nobody but the three roles (and a non-superuser admin) may connect.
     grant("public-connect", { database: this.database.name, role: "public", objectType: "database", privileges: [] });
     for (const key of ["app", "readonly"] as const) {
       const role = roles[key].name;
@@ -200,11 +248,13 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       privileges: ["CONNECT", "CREATE", "TEMPORARY"],
     });
 
-    const url = (key: RoleKey, host: pulumi.Input<string>, port: pulumi.Input<number>) =>
+    const url = (key: RoleKey, host: pulumi.Input<string>, port: pulumi.Input<number>, urlTls: UrlTls) =>
       pulumi.secret(
         pulumi
           .all([host, port, passwords[key].result, this.database.name])
-          .apply(([h, p, password, database]) => postgresUrl({ user: ROLE_NAMES[key], password, host: h, port: p, database })),
+          .apply(([h, p, password, database]) =>
+            postgresUrl({ user: ROLE_NAMES[key], password, host: h, port: p, database }, urlTls),
+          ),
       );
 
     this.roles = Object.fromEntries(
@@ -213,8 +263,8 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         {
           name: ROLE_NAMES[key],
           password: pulumi.secret(passwords[key].result),
-          url: url(key, args.host, args.port),
-          internalUrl: url(key, args.internalHost, args.internalPort),
+          url: url(key, args.admin.host, args.admin.port, tls),
+          internalUrl: url(key, args.internalHost, args.internalPort, args.internalTls ?? tls),
         },
       ]),
     ) as Record<RoleKey, RoleAccess>;

@@ -5,7 +5,6 @@ import {
   dockerName,
   healthcheck,
   type HealthTimings,
-  loopbackPort,
   pgadminEnv,
   pgadminHealthTest,
   pgadminServersJson,
@@ -14,6 +13,7 @@ import {
   stackLabels,
   toDockerLabels,
 } from "../naming.js";
+import { loopbackPort, publishedHostPort } from "./publishedPort.js";
 
 export interface PgAdminArgs {
   readonly stack: string;
@@ -100,7 +100,7 @@ export class PgAdmin extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true, additionalSecretOutputs: ["envs", "uploads"] },
     );
 
-    this.url = this.container.ports.apply((ports) => `http://127.0.0.1:${ports?.[0]?.external ?? PGADMIN_LISTEN_PORT}/`);
+    this.url = pulumi.interpolate`http://127.0.0.1:${publishedHostPort(this.container, "the pgAdmin container")}/`;
     this.registerOutputs({ url: this.url });
   }
 }

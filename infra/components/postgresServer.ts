@@ -5,13 +5,13 @@ import {
   dockerName,
   healthcheck,
   type HealthTimings,
-  loopbackPort,
   postgresCommand,
   postgresDataMountPath,
   postgresHealthTest,
   stackLabels,
   toDockerLabels,
 } from "../naming.js";
+import { loopbackPort, publishedHostPort } from "./publishedPort.js";
 
 export interface PostgresServerArgs {
   /** Stack name; every Docker object's name carries it. */
@@ -111,11 +111,7 @@ export class PostgresServer extends pulumi.ComponentResource {
     );
 
     this.host = pulumi.output("127.0.0.1");
-    this.hostPort = this.container.ports.apply((ports) => {
-      const external = ports?.[0]?.external;
-      if (external === undefined) throw new Error(`container ${containerName} reports no published port`);
-      return external;
-    });
+    this.hostPort = publishedHostPort(this.container, `container ${containerName}`);
     this.internalHost = pulumi.output("postgres");
     this.internalPort = pulumi.output(5432);
     this.superuser = SUPERUSER;

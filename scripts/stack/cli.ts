@@ -18,6 +18,7 @@ import {
   configFileFor,
   dockerVersion,
   choosePlugins,
+  isStack,
   imageMode,
   pulumi,
   repoRoot,
@@ -27,16 +28,18 @@ import {
   STACKS,
   stackOutputs,
   UserError,
+  usesExistingServer,
 } from "./stack.js";
 
 const ROLES = ["migrator", "app", "readonly", "superuser"] as const;
 type Role = (typeof ROLES)[number];
 
-const USAGE = `usage: tsx scripts/stack/cli.ts COMMAND [--stack dev|ci]
-  up [--expect-no-changes]   bring the stack up (or up to date)
+const USAGE = `usage: tsx scripts/stack/cli.ts COMMAND [--stack dev|ci|staging|NAME with a Pulumi.NAME.yaml]
+  up [--expect-no-changes] [--event-log FILE]   bring the stack up (or up to date); FILE gets
+                        Pulumi's engine events, one JSON object a line, with timestamps
   preview [--expect-no-changes]   show what \`up\` would change, including pending migrations
   refresh               compare the state with what runs in Docker
-  destroy [--wipe-volume]  take the stack down; --wipe-volume also removes a retained data volume
+  destroy [--wipe-volume] [--event-log FILE]  take the stack down; --wipe-volume also removes a retained data volume
   outputs [--shell] [--show-secrets]   print the outputs (as JSON, or as export lines)
   db:psql [--role migrator|app|readonly|superuser]   psql inside the server container
   db:backup [--file PATH]   pg_dump (custom format) to backups/STACK-TIMESTAMP.dump
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
       "expect-no-changes": { type: "boolean", default: false },
       role: { type: "string", default: "migrator" },
       file: { type: "string" },
+      "event-log": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -95,13 +99,27 @@ async function main(): Promise<void> {
     return;
   }
   const stack = values.stack!;
-  if (!(STACKS as readonly string[]).includes(stack))
-    throw new UserError(`--stack ${stack} is not a stack here: use ${STACKS.join(" or ")}.`);
+  if (!isStack(stack))
+    throw new UserError(
+      `--stack ${stack} is not a stack here: use ${STACKS.join(", ")}, or add a Pulumi.${stack}.yaml (lower-case letters, digits, -).`,
+    );
+  const existingServer = usesExistingServer(stack);
   const role = values.role as Role;
   if (!ROLES.includes(role)) throw new UserError(`--role ${role} is not a role: use ${ROLES.join(", ")}.`);
 
   if (!["up", "preview", "refresh", "destroy", "outputs", "db:psql", "db:backup", "db:restore", "db:reset"].includes(command))
     throw new UserError(`Unknown command "${command}".\n${USAGE}`);
+  if (existingServer && ["db:psql", "db:backup", "db:restore"].includes(command))
+    throw new UserError(
+      `${command} runs its tool inside the stack's PostgreSQL container, and the ${stack} stack uses an existing server. ` +
+        `Use your own psql / pg_dump with a connection string from \`npm run outputs -- --stack ${stack} --show-secrets\` ` +
+        `(docs/configuration.md, "An existing PostgreSQL server").`,
+    );
+  if (existingServer && command === "destroy" && values["wipe-volume"])
+    throw new UserError(
+      `The ${stack} stack uses an existing server: there is no data volume to wipe. \`destroy\` keeps the database ` +
+        `and its roles unless confradar:retainDatabase is false (set it, run \`up\`, then \`destroy\`).`,
+    );
   // The first command on a fresh machine sets up what it needs (scripts/setup/setup.ts).
   try {
     await ensureEngine();
@@ -123,20 +141,25 @@ async function main(): Promise<void> {
       `The ${stack} stack has never been brought up here: run \`npm run up${stack === "dev" ? "" : ` -- --stack ${stack}`}\` first.`,
     );
 
+  // Where the time of an up or destroy goes (bench/stack-timeline.ts reads it).
+  const eventLog = values["event-log"] ? ["--event-log", path.resolve(values["event-log"])] : [];
+  // The CLI offers --event-log only with PULUMI_DEBUG_COMMANDS set.
+  if (eventLog.length > 0) process.env.PULUMI_DEBUG_COMMANDS = "true";
   switch (command) {
     case "up": {
       console.error(`Using the ${imageMode(stack)} images (CONFRADAR_IMAGES=official|local to choose).`);
       await pulumiOrFail(
-        ["up", "--yes", "--skip-preview", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : [])],
+        ["up", "--yes", "--skip-preview", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : []), ...eventLog],
         stack,
       );
       const outputs = await stackOutputs(stack, false);
       console.log(`\nThe ${stack} stack is up.`);
-      console.log(`  app:        ${outputs.appUrl}`);
+      console.log(`  app:        ${outputs.appUrl ?? "disabled (appEnabled = false): the connection strings are outputs"}`);
       if (outputs.pgadminUrl)
         console.log(`  pgAdmin:    ${outputs.pgadminUrl} (login ${outputs.pgadminEmail}; npm run outputs -- --show-secrets)`);
       console.log(
-        `  PostgreSQL: 127.0.0.1:${outputs.postgresPort}, database ${outputs.databaseName}, server ${outputs.serverVersion}`,
+        `  PostgreSQL: ${outputs.postgresHost}:${outputs.postgresPort}${existingServer ? " (an existing server)" : ""}, ` +
+          `database ${outputs.databaseName}, server ${outputs.serverVersion}`,
       );
       console.log(`  migrations: ${(outputs.appliedMigrations as string[]).length} applied`);
       return;
@@ -148,7 +171,7 @@ async function main(): Promise<void> {
       await pulumiOrFail(["refresh", "--yes", "--skip-preview"], stack);
       return;
     case "destroy": {
-      await pulumiOrFail(["destroy", "--yes", "--skip-preview"], stack);
+      await pulumiOrFail(["destroy", "--yes", "--skip-preview", ...eventLog], stack);
       if (values["wipe-volume"]) {
         const volume = dockerName(stack, "pgdata");
         const removed = spawnSync("docker", ["volume", "rm", volume], { encoding: "utf8" });

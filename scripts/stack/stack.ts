@@ -15,8 +15,17 @@ import {
 } from "./plugins.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
-export const STACKS = ["dev", "ci"] as const;
+/** The committed stacks; a stack is any Pulumi.NAME.yaml beside Pulumi.yaml (tests write their own). */
+export const STACKS = ["dev", "ci", "staging"] as const;
 export type StackName = (typeof STACKS)[number];
+
+/** Stack names the CLI accepts: a Pulumi stack name that also makes valid Docker object names. */
+const STACK_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** True when `stack` has a stack file here. */
+export function isStack(stack: string): boolean {
+  return STACK_NAME.test(stack) && existsSync(stackFilePath(stack));
+}
 
 /** A failure the user can fix; the CLI prints its message alone, without a stack trace. */
 export class UserError extends Error {}
@@ -76,7 +85,8 @@ function stackFilePath(stack: string): string {
 
 function readStackFile(stack: string): StackFile {
   const file = stackFilePath(stack);
-  if (!existsSync(file)) throw new UserError(`There is no ${path.basename(file)}: stacks are ${STACKS.join(", ")}.`);
+  if (!existsSync(file))
+    throw new UserError(`There is no ${path.basename(file)}: the committed stacks are ${STACKS.join(", ")}.`);
   return (parse(readFileSync(file, "utf8")) ?? {}) as StackFile;
 }
 
@@ -114,7 +124,8 @@ export interface PulumiRun {
 export async function pulumi(args: string[], run: PulumiRun): Promise<{ code: number; stdout: string }> {
   const cli = path.join(repoRoot, "node_modules", ".bin", "pulumi");
   if (!existsSync(cli)) throw new UserError("The Pulumi CLI launcher is missing: run `npm ci` first.");
-  // Type checking is `npm run typecheck`'s job; the program itself is only transpiled.
+  // Type checking is `npm run typecheck`'s job; the program is only transpiled (by tsx, Pulumi.yaml's
+  // nodeargs; the switch keeps ts-node to transpiling too if `typescript: true` comes back).
   // Commands without a stack (`plugin ls`) need no passphrase; `env` may bring a run's own.
   const passphrase =
     run.env?.PULUMI_CONFIG_PASSPHRASE ?? (run.noStack ? process.env.PULUMI_CONFIG_PASSPHRASE : passphraseFor(run.stack));
@@ -184,15 +195,26 @@ export async function stackExists(stack: string): Promise<boolean> {
   return (JSON.parse(stdout || "[]") as { name: string }[]).some((s) => s.name === stack || s.name.endsWith(`/${stack}`));
 }
 
-/** The official images a stack's settings name (Pulumi.yaml defaults, then the stack file). */
-export function stackImages(stack: string): string[] {
+/** A plain (not secret) setting of a stack: its stack file, else Pulumi.yaml's default. */
+export function stackSetting(stack: string, key: string): string {
   const project = parse(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
     config?: Record<string, { default?: unknown }>;
   };
-  const setting = (key: string) =>
-    String(readStackFile(stack).config?.[`confradar:${key}`] ?? project.config?.[key]?.default ?? "");
-  const images = [setting("postgresImage"), setting("appNodeImage")];
-  if (setting("pgadminEnabled") === "true") images.push(setting("pgadminImage"));
+  const value = readStackFile(stack).config?.[`confradar:${key}`];
+  return String(typeof value === "object" ? "" : (value ?? project.config?.[key]?.default ?? ""));
+}
+
+/** True when the stack's PostgreSQL is an existing server rather than the Docker container. */
+export function usesExistingServer(stack: string): boolean {
+  return stackSetting(stack, "postgresSource") === "existing";
+}
+
+/** The official images a stack's settings name (Pulumi.yaml defaults, then the stack file). */
+export function stackImages(stack: string): string[] {
+  const images: string[] = [];
+  if (!usesExistingServer(stack)) images.push(stackSetting(stack, "postgresImage"));
+  if (stackSetting(stack, "appEnabled") !== "false") images.push(stackSetting(stack, "appNodeImage"));
+  if (stackSetting(stack, "pgadminEnabled") === "true") images.push(stackSetting(stack, "pgadminImage"));
   return images.filter(Boolean);
 }
 

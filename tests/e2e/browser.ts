@@ -3,32 +3,14 @@
 // HTML the server sent (tests/integration/page.test.ts covers the markup; this covers "it shows up
 // in a browser"). Not a test file: the e2e tests call checkPageInBrowser against the app a stack runs.
 //
-// Why Debian's chromium and playwright-core (not `playwright`): our machines and CI reach package
-// registries only, so Playwright's browser download (`npx playwright install`) cannot work there.
-// playwright-core is the same driver without a bundled browser; `scripts/ci/install-chromium` (run
-// by .ci/run and by `npm test`'s set-up) installs the browser from Debian.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+// The browser is Debian's chromium under playwright-core (tests/helpers/chromium.ts says why).
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../helpers/chromium.js";
 
-/** Debian's chromium; CONFRADAR_CHROMIUM names another Chromium-based browser (e.g. GitHub runners' Chrome). */
-export const CHROMIUM_PATH = process.env.CONFRADAR_CHROMIUM ?? "/usr/bin/chromium";
-
-/**
- * Headless, and quiet on the network: no sandbox (we run as root, where chromium's sandbox refuses
- * to start), no GPU (there is none), and none of the browser's own background traffic (component
- * updates, sync, first-run pings): only the page's requests leave the browser.
- */
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from "../helpers/chromium.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -68,7 +50,7 @@ export interface PageCheck {
   screenshotPath: string;
   /** Requests the browser tried to send anywhere but the app (aborted): should be none. */
   blockedRequests: string[];
-  /** Errors the page logged or threw: should be none (the page has no script). */
+  /** Errors the page logged or threw (its script, a CSP refusal): should be none. */
   pageErrors: string[];
 }
 
@@ -100,26 +82,10 @@ function readDataset(file: string): DatasetFile {
   return json;
 }
 
-/** "NeurIPS 2026": the first line of each conference row's first cell (the link, then the name). */
+/** "NeurIPS 2026": the edition link in each conference row (then come the "ended" mark, the name, the links). */
 async function rowLabels(page: Page): Promise<string[]> {
-  const cells = await page.locator("#conferences tbody tr > td:first-child").allInnerTexts();
-  return cells.map((text) => text.split("\n")[0]!.trim());
-}
-
-async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH))
-    throw new Error(
-      `${CHROMIUM_PATH} not found: the browser check uses Debian's chromium (Playwright's own download ` +
-        `cannot reach its CDN here). Install it with \`bash scripts/ci/install-chromium\` (as root).`,
-    );
-  try {
-    return await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 60_000 });
-  } catch (error) {
-    throw new Error(
-      `chromium at ${CHROMIUM_PATH} did not start under playwright-core: ${error instanceof Error ? error.message : String(error)}\n` +
-        `Check \`${CHROMIUM_PATH} --version\`; reinstall with \`bash scripts/ci/install-chromium\`.`,
-    );
-  }
+  const links = await page.locator('#conferences tbody tr > td[data-label="Conference"] > a:first-child').allInnerTexts();
+  return links.map((text) => text.trim());
 }
 
 async function api<T>(origin: URL, method: string, pathname: string, body?: unknown): Promise<{ status: number; json: T }> {
@@ -149,7 +115,7 @@ export async function checkPageInBrowser(opts: PageCheckOptions): Promise<PageCh
   const pageErrors: string[] = [];
   let created: PageCheck["created"] | undefined;
   let deleted = false;
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     // Belt and braces with appOrigin: whatever the page links or loads, only the app's origin is
@@ -169,9 +135,11 @@ export async function checkPageInBrowser(opts: PageCheckOptions): Promise<PageCh
 
     // 1. The dataset: wait until the worker's import of this dataset shows as succeeded (a stack
     //    that just came up may still be importing), then every edition in the file must be listed.
-    const response = await page.goto(origin.href);
+    // "include past": editions that have ended are listed too, so every edition in the file shows.
+    const listAll = new URL("/?past=1", origin).href;
+    const response = await page.goto(listAll);
     if (!response || response.status() !== 200)
-      throw new Error(`GET ${origin.href} in chromium answered ${response?.status() ?? "nothing"}`);
+      throw new Error(`GET ${listAll} in chromium answered ${response?.status() ?? "nothing"}`);
     const imported = page.locator("#ingest-runs tbody tr", { hasText: dataset.dataset.name }).locator("td.status-succeeded");
     const deadline = Date.now() + (opts.datasetTimeoutMs ?? 60_000);
     while ((await imported.count()) === 0) {
@@ -217,7 +185,7 @@ export async function checkPageInBrowser(opts: PageCheckOptions): Promise<PageCh
       throw new Error(`${createdLabel} was created (id ${created.id}) but the reloaded page does not list it`);
     await page.screenshot({ path: screenshotPath, fullPage: true });
 
-    await page.locator('#conferences input[name="q"]').fill(input.acronym);
+    await page.locator('#filters input[name="q"]').fill(input.acronym);
     await Promise.all([
       page.waitForURL((url) => url.searchParams.get("q") === input.acronym),
       page.getByRole("button", { name: "Filter" }).click(),

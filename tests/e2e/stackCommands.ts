@@ -38,7 +38,7 @@ export class StackCommands {
   private readonly stackFile: string;
   private readonly stackFileBefore: string;
 
-  constructor(readonly stack: "dev" | "ci") {
+  constructor(readonly stack: string) {
     // `pulumi stack init` writes this run's salt into the stack file, and scenarios change its
     // config: the file is put back as it was by restore().
     this.stackFile = path.join(repoRoot, `Pulumi.${stack}.yaml`);
@@ -71,6 +71,29 @@ export class StackCommands {
     console.log(`[e2e ${this.stack}] ${label}: ${seconds.toFixed(1)} s (exit ${result.code})`);
     if (command === "up" || command === "destroy") this.attempts.push({ command: label, ok: result.code === 0 });
     return { ...result, seconds };
+  }
+
+  /**
+   * `npm run pulumi -- ARGS` with this stack's backend and passphrase (stack init, config set).
+   * `input` goes to stdin: how a secret reaches `config set --secret` without a command line.
+   */
+  async pulumi(args: string[], input?: string): Promise<CommandResult> {
+    const started = performance.now();
+    const result = await new Promise<{ code: number; output: string }>((resolve) => {
+      const child = spawn("npm", ["run", "-s", "pulumi", "--", ...args], { cwd: repoRoot, env: this.env() });
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      child.on("close", (code) => resolve({ code: code ?? 1, output }));
+      child.stdin.end(input ?? "");
+    });
+    if (result.code !== 0) throw new Error(`npm run pulumi -- ${args.join(" ")} failed (exit ${result.code}):\n${result.output}`);
+    return { ...result, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** Sets `confradar:KEY` as a secret of this stack (encrypted into the stack file). */
+  async setSecret(key: string, value: string): Promise<void> {
+    await this.pulumi(["config", "set", "--secret", `confradar:${key}`, "--stack", this.stack], value);
   }
 
   /** run() that must succeed; the error carries the command's last output. */

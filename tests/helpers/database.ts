@@ -1,7 +1,8 @@
 /**
  * The integration-test database harness. Every test FILE gets its own freshly migrated database:
- * - on a real server (TEST_DATABASE_URL = an admin URL): `CREATE DATABASE ... TEMPLATE <migrated
- *   template>`, the template made once per run by tests/helpers/global-setup.ts, dropped on close();
+ * - on a real server (TEST_DATABASE_URL = an admin URL): a clone of a migrated template made once per
+ *   run by tests/helpers/global-setup.ts, taken ready-made from the spares that setup fills in the
+ *   background, or cloned on the spot when none is left (server-clones.ts); dropped on close();
  * - on PGlite (default): a new in-memory PGlite loaded from a data-dir dump of a migrated template,
  *   served on 127.0.0.1 like resolveDatabase() does.
  *
@@ -17,6 +18,9 @@ import { runMigrations } from "../../app/src/migrate/index.js";
 import { dumpPgliteToFile, readPgliteDump, servePglite } from "../../app/src/store/index.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { claimSpare, cloneTemplate, quoteIdent, withAdmin } from "./server-clones.js";
+
+export { quoteIdent };
 
 export type TestDatabaseKind = "postgres" | "pglite";
 
@@ -66,10 +70,6 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 export async function adminQuery(sql: string, url: string = adminUrl()): Promise<void> {
   const client = new pg.Client({ connectionString: url, application_name: "confradar-test-harness" });
   client.on("error", () => undefined);
@@ -92,17 +92,10 @@ export function newRunId(): string {
 async function createServerDatabase(template: string | null, runId: string): Promise<TestDatabase> {
   const name = uniqueName("confradar_t", runId);
   const admin = adminUrl();
-  const sql = `CREATE DATABASE ${quoteIdent(name)}${template ? ` TEMPLATE ${quoteIdent(template)}` : ""}`;
-  // Two files cloning at once can find the template "being accessed by other users" for a moment.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await adminQuery(sql, admin);
-      break;
-    } catch (error) {
-      if ((error as { code?: string }).code !== "55006" || attempt >= 20) throw error;
-      await new Promise((r) => setTimeout(r, 100 * attempt));
-    }
-  }
+  await withAdmin(admin, async (client) => {
+    if (template === null) await client.query(`CREATE DATABASE ${quoteIdent(name)}`);
+    else if (!(await claimSpare(client, runId, name))) await cloneTemplate(client, template, name);
+  });
   let closed = false;
   return {
     kind: "postgres",

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import {
   adminQuery,
+  adminUrl,
   buildPgliteTemplate,
   buildServerTemplate,
   newRunId,
@@ -11,6 +12,10 @@ import {
   testDatabaseKind,
   type TemplateInfo,
 } from "./database.js";
+import { dropSpares, fillSpares, withAdmin } from "./server-clones.js";
+
+/** Spares made ahead (server-clones.ts): one per test file, at most this many. */
+const MAX_SPARES = 10;
 
 /** Builds one migrated template per run; each test file then clones it (see database.ts). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -22,7 +27,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (kind === "postgres") {
     const templateName = await buildServerTemplate(runId);
     info = { kind, templateName, runId };
+    // In the background: the first files start while the rest are still being made.
+    const { testFiles } = await project.globTestFiles();
+    const fill = fillSpares(adminUrl(), templateName, runId, Math.min(testFiles.length, MAX_SPARES));
     teardown = async () => {
+      fill.stop();
+      await fill.done;
+      await withAdmin(adminUrl(), (client) => dropSpares(client, runId));
       await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(templateName)} WITH (FORCE)`);
     };
   } else {

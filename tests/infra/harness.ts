@@ -35,7 +35,12 @@ export class ProgramError extends Error {
  * resource with its inputs and options. Vitest gives each test file its own module graph, so one
  * run per file sees the program read its config afresh.
  */
-export async function runProgram(stack: string, config: Record<string, string>): Promise<ProgramRun> {
+export async function runProgram(
+  stack: string,
+  config: Record<string, string>,
+  /** Keys set with `--secret` (without the namespace). */
+  secretKeys: string[] = [],
+): Promise<ProgramRun> {
   const resources: RecordedResource[] = [];
   let nextPort = 49_200;
   await pulumi.runtime.setMocks(
@@ -50,7 +55,8 @@ export async function runProgram(stack: string, config: Record<string, string>):
         if (args.type === "random:index/randomPassword:RandomPassword") state.result = `mock-password-${args.name}`;
         if (args.type === "docker:index/image:Image") state.repoDigest = `sha256:mock-${args.name}`;
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:mock-${args.name}`;
-        if (args.type.startsWith("pulumi-nodejs:")) {
+        if (args.type.endsWith(":ExistingServerCheck")) state.serverVersion = "16.4";
+        else if (args.type.startsWith("pulumi-nodejs:")) {
           state.applied = state.migrationNames ?? [];
           state.serverVersion = "16.0";
           state.foundMajorVersion = 0;
@@ -65,7 +71,10 @@ export async function runProgram(stack: string, config: Record<string, string>):
     stack,
     false,
   );
-  pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`confradar:${k}`, v])));
+  pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(config).map(([k, v]) => [`confradar:${k}`, v])),
+    secretKeys.map((k) => `confradar:${k}`),
+  );
   // The mocks see no resource options, so read the ones we assert on from the monitor's requests.
   const monitor = (pulumi.runtime as any).getMonitor();
   const register = monitor.registerResource.bind(monitor);

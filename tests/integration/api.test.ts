@@ -980,7 +980,7 @@ describe("requests from other pages in the browser (Host and Origin)", () => {
     expect((await post({ host: "127.0.0.1:3080", origin: "http://127.0.0.1:3080" })).statusCode).toBe(201);
   });
 
-  it("sends security headers: a CSP that lets the page's own style in and nothing else, nosniff, no framing", async () => {
+  it("sends security headers: a CSP that lets the page's own style and script in and nothing else, nosniff, no framing", async () => {
     const page = await app.inject({ method: "GET", url: "/" });
     const csp = String(page.headers["content-security-policy"]);
     expect(csp).toContain("default-src 'none'");
@@ -990,7 +990,13 @@ describe("requests from other pages in the browser (Host and Origin)", () => {
     // The page's one inline <style> is allowed by its hash, so the browser applies it.
     const style = /<style>([\s\S]*?)<\/style>/.exec(page.body)![1]!;
     expect(csp).toContain(`'sha256-${createHash("sha256").update(style).digest("base64")}'`);
-    expect(page.body).not.toMatch(/<script|\son[a-z]+=/i); // nothing the CSP would block
+    // Its one script is a file from this server (script-src 'self'); no inline script or handler
+    // attribute, which the CSP would block.
+    expect(csp).toContain("script-src 'self'");
+    expect(page.body.match(/<script[^>]*>[\s\S]*?<\/script>/gi)).toEqual([
+      expect.stringMatching(/^<script src="\/assets\/page-[0-9a-f]{12}\.js" defer><\/script>$/),
+    ]);
+    expect(page.body).not.toMatch(/\son[a-z]+=/i);
     expect(page.headers["x-content-type-options"]).toBe("nosniff");
     expect(page.headers["x-frame-options"]).toBe("DENY");
     const api = await get("/api/topics");

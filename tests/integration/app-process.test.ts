@@ -13,7 +13,7 @@ describe("the app processes", () => {
       const [, url] = await waitFor(run, /ConfRadar api listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
       const page = await fetch(url!);
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain("<h1>ConfRadar</h1>");
+      expect(await page.text()).toContain('<h1><a href="/">ConfRadar</a></h1>');
       expect((await fetch(`${url}readyz`)).status).toBe(200);
       run.child.kill("SIGTERM");
       expect(await run.exit).toEqual({ code: 0, signal: null });

@@ -329,3 +329,99 @@ describe("postgresql Role, Database, Grant and DefaultPrivileges", () => {
     expect(await loginOutcome(owner.name, owner.password, "postgres")).toBe("28P01");
   });
 });
+
+// Managed servers have no real superuser: an admin with CREATEROLE and CREATEDB, as RDS's master
+// user. The handlers work as the official provider with `superuser: false`: a membership in the
+// owner for each statement, none left afterwards.
+describe("the same resources as an admin that is not a superuser (superuser: false)", () => {
+  const admin = { name: "opp_na_admin", password: randomBytes(12).toString("hex") };
+  const naOwner = { name: "opp_na_owner", password: randomBytes(12).toString("hex") };
+  const naReader = { name: "opp_na_reader", password: randomBytes(12).toString("hex") };
+  const naDatabase = "opp_na_db";
+  let adminSession: PostgresSession;
+  const actx = (name: string): OperationContext<PostgresSession> => ({ ...ctx(name), session: adminSession });
+  const memberships = async () =>
+    (
+      await query<{ role: string }>(
+        "SELECT pg_get_userbyid(roleid) AS role FROM pg_auth_members WHERE member = (SELECT oid FROM pg_roles WHERE rolname = $1)",
+        [admin.name],
+      )
+    ).map((r) => r.role);
+
+  beforeAll(async () => {
+    await query(`CREATE ROLE ${admin.name} LOGIN PASSWORD '${admin.password}' CREATEROLE CREATEDB NOSUPERUSER`);
+    const config = {
+      host: "127.0.0.1",
+      port,
+      username: admin.name,
+      password: admin.password,
+      database: "postgres",
+      sslmode: "disable",
+      superuser: false,
+    };
+    adminSession = new PostgresSession(postgresConfig(config), config);
+  });
+
+  afterAll(async () => {
+    const pools = (adminSession as unknown as { pools?: Map<string, pg.Pool> } | undefined)?.pools;
+    await Promise.allSettled([...(pools?.values() ?? [])].map((pool) => pool.end()));
+    await query(`DROP ROLE IF EXISTS ${admin.name}`).catch(() => undefined);
+  });
+
+  it("creates the roles and a database owned by one of them, keeping no membership", async () => {
+    for (const role of [naOwner, naReader])
+      await roleHandler.create(checked(roleHandler, { name: role.name, login: true, password: role.password }), actx(role.name));
+    await databaseHandler.create(
+      checked(databaseHandler, { name: naDatabase, owner: naOwner.name, template: "template0", encoding: "UTF8" }),
+      actx("db"),
+    );
+    expect(await query("SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1", [naDatabase])).toEqual([
+      { owner: naOwner.name },
+    ]);
+    expect(await memberships()).toEqual([]);
+  });
+
+  it("grants on what the owner owns and sets its default privileges, then holds no membership", async () => {
+    const grant = (inputs: GrantInputs) => grantHandler.create(checked(grantHandler, inputs), actx("grant"));
+    await grant({ database: naDatabase, role: admin.name, objectType: "database", privileges: ["CONNECT"] });
+    await grant({ database: naDatabase, role: "public", objectType: "database", privileges: [] });
+    await grant({ database: naDatabase, role: naReader.name, objectType: "database", privileges: ["CONNECT"] });
+    const ownerClient = await connect(naOwner.name, naOwner.password, naDatabase);
+    await ownerClient.query("CREATE TABLE before_grant (id int)");
+    await ownerClient.end();
+    await grant({ database: naDatabase, role: naReader.name, schema: "public", objectType: "schema", privileges: ["USAGE"] });
+    await grant({ database: naDatabase, role: naReader.name, schema: "public", objectType: "table", privileges: ["SELECT"] });
+    await defaultPrivilegesHandler.create(
+      checked(defaultPrivilegesHandler, {
+        database: naDatabase,
+        role: naReader.name,
+        owner: naOwner.name,
+        schema: "public",
+        objectType: "table",
+        privileges: ["SELECT"],
+      }),
+      actx("defaults"),
+    );
+    const later = await connect(naOwner.name, naOwner.password, naDatabase);
+    await later.query("CREATE TABLE after_grant (id int)");
+    await later.end();
+    for (const table of ["before_grant", "after_grant"]) {
+      const [row] = await query<{ ok: boolean }>("SELECT has_table_privilege($1, $2, 'SELECT') AS ok", [naReader.name, table], {
+        db: naDatabase,
+      });
+      expect(row!.ok, table).toBe(true);
+    }
+    expect(await loginOutcome(naReader.name, naReader.password, naDatabase)).toBe("connected");
+    expect(await memberships()).toEqual([]);
+  });
+
+  it("drops the database and the roles it created", async () => {
+    const inputs = checked(databaseHandler, { name: naDatabase, owner: naOwner.name, template: "template0", encoding: "UTF8" });
+    await databaseHandler.delete(naDatabase, { template: "template0" } as never, inputs, actx("db"));
+    for (const role of [naReader, naOwner])
+      await roleHandler.delete(role.name, {} as never, { name: role.name }, actx(role.name));
+    expect(await query("SELECT datname FROM pg_database WHERE datname = $1", [naDatabase])).toEqual([]);
+    expect(await query("SELECT rolname FROM pg_roles WHERE rolname IN ($1, $2)", [naOwner.name, naReader.name])).toEqual([]);
+    expect(await memberships()).toEqual([]);
+  });
+});

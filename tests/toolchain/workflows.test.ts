@@ -72,15 +72,18 @@ describe("GitHub Actions workflows", () => {
     const steps = wf.jobs.test.steps as any[];
     const index = (needle: string) => steps.findIndex((s) => String(s.run ?? "").includes(needle));
     expect(index("--project integration")).toBeGreaterThan(-1);
+    // The pages in a browser run with the embedded pass, in the runner's Chrome.
+    const browser = steps[index("--project browser")];
+    expect(browser.env).toEqual({ CONFRADAR_TEST_STORE: "pglite", CONFRADAR_CHROMIUM: "/usr/bin/google-chrome" });
     expect(index("npm run test:e2e")).toBeGreaterThan(index("--project integration"));
     expect(steps[index("npm run test:e2e")].env).toEqual({
       CONFRADAR_PLUGINS: "official",
       CONFRADAR_CHROMIUM: "/usr/bin/google-chrome",
     });
-    // The screenshots and step timings go up whatever the suite's outcome.
+    // The screenshots (browser and e2e) and step timings go up whatever the suite's outcome.
     const upload = steps.find((s) => String(s.uses ?? "").startsWith("actions/upload-artifact@"));
     expect(upload?.if).toBe("always()");
-    expect(upload?.with?.path).toBe(".artifacts/e2e/");
+    expect(upload?.with?.path).toBe(".artifacts/"); // e2e/ and browser/
     expect(steps.indexOf(upload)).toBeGreaterThan(index("npm run test:e2e"));
   });
 });

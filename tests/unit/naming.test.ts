@@ -3,7 +3,6 @@ import {
   dockerDuration,
   dockerName,
   healthcheck,
-  loopbackPort,
   pgadminServersJson,
   pgpassLine,
   postgresDataMountPath,
@@ -54,11 +53,6 @@ describe("infra naming helpers", () => {
     });
     // An engine without start_interval (API < 1.44): probes at most every 2 s, none of its own at start.
     expect(healthcheck(["CMD", "true"], timings)).toMatchObject({ interval: "2s", startInterval: "0s" });
-  });
-
-  it("publishes on loopback, letting Docker choose when the port is 0", () => {
-    expect(loopbackPort(5432, 0)).toEqual({ internal: 5432, ip: "127.0.0.1", protocol: "tcp" });
-    expect(loopbackPort(5432, 55432)).toEqual({ internal: 5432, external: 55432, ip: "127.0.0.1", protocol: "tcp" });
   });
 
   it("escapes credentials in URLs and passfiles", () => {

@@ -1,9 +1,12 @@
+import compress from "@fastify/compress";
 import helmet from "@fastify/helmet";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { isTransientConnectError, type Db } from "../db.js";
 import { migrationStatusOn } from "../migrate/index.js";
+import { loadPageScript } from "../web/assets.js";
 import { PAGE_CONTENT_SECURITY_POLICY } from "../web/page.js";
+import { PageCache, type RenderedPage } from "../web/pageCache.js";
 import { pageRoutes } from "../web/routes.js";
 import { mapDbError } from "./db-errors.js";
 import { HttpError } from "./errors.js";
@@ -31,6 +34,11 @@ export interface BuildAppOptions {
    * any. Default none: ALLOWED_HOSTS in config.
    */
   allowedHosts?: readonly string[];
+  /**
+   * How long a rendered page is served to other readers (web/pageCache.ts). Default 0 here, so a
+   * test sees every change it makes; the process takes PAGE_CACHE_MS from config (default 1000).
+   */
+  pageCacheMs?: number;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -79,6 +87,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     strictTransportSecurity: false,
     xFrameOptions: { action: "deny" },
   });
+
+  // Compressed answers for clients that accept them (br, gzip or deflate; the page is ~100 kB of
+  // HTML, a twentieth of that compressed); bodies under 1 kB go as they are. Brotli at the
+  // plugin's quality 4, not zlib's 11, which costs more CPU than it saves bytes on a page per request.
+  await app.register(compress, { global: true });
 
   // Before routing and body parsing: other web pages in the same browser get nothing (hosts.ts).
   const allowedHosts = opts.allowedHosts ?? [];
@@ -139,6 +152,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   deadlineRoutes(app, deps);
   topicRoutes(app, deps);
   ingestRunRoutes(app, deps);
-  pageRoutes(app, deps);
+  // Every successful write through the API clears the page cache, so whoever changed something
+  // sees it on the next load; other processes' writes show within pageCacheMs.
+  const pageCache = new PageCache<RenderedPage>({ ttlMs: opts.pageCacheMs ?? 0 });
+  // (onSend: before the answer leaves, so the writer's next request can never find the old page.)
+  app.addHook("onSend", async (req, reply) => {
+    if (req.method !== "GET" && req.method !== "HEAD" && reply.statusCode < 400) pageCache.clear();
+  });
+  pageRoutes(app, { ...deps, script: loadPageScript(), pageCache });
   return app;
 }

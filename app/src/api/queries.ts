@@ -106,6 +106,136 @@ export function upcomingDeadlinesQuery(now: Date, days: number, limit: number): 
   };
 }
 
+/**
+ * Whether an edition has ended, as SQL over `c`: once its last day is over everywhere (AoE, UTC-12);
+ * without dates, once its year is over and none of its deadlines is ahead. The statements that use
+ * it start with the values of endedParams: `$1` now, `$2` the UTC date 12 hours before now (a last
+ * day before it is over in AoE too), `$3` now's UTC year; computed here, not per row in SQL.
+ */
+const EDITION_ENDED = `CASE WHEN COALESCE(c.end_date, c.start_date) IS NOT NULL
+    THEN COALESCE(c.end_date, c.start_date) < $2::date
+    ELSE c.edition_year < $3::int
+         AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.conference_id = c.id AND d.due_at >= $1::timestamptz)
+  END`;
+
+/** [$1 now, $2 the UTC date 12 hours before now, $3 now's UTC year]: see EDITION_ENDED. */
+export function endedParams(now: Date): [Date, string, number] {
+  return [now, new Date(now.getTime() - 12 * 60 * 60 * 1000).toISOString().slice(0, 10), now.getUTCFullYear()];
+}
+
+const EDITION_FIELDS = `c.id, c.acronym, c.name, c.edition_year AS year, c.website, c.city, c.country, c.format,
+  c.start_date, c.end_date, c.dates_estimated, s.url AS cfp_url, s.dataset_name, s.dataset_version`;
+
+/** An edition's deadline as JSON, in the shape listing.ts reads. */
+const DEADLINE_JSON = `json_build_object('id', d.id, 'kind', d.kind, 'due_at', d.due_at,
+  'timezone', d.timezone_label, 'estimated', d.estimated, 'note', d.note)`;
+
+/** The page's filters as SQL over `c`: values start after endedParams'. */
+export interface EditionFilters {
+  q?: string;
+  /** Any of these topic slugs. */
+  topics: readonly string[];
+}
+
+function editionWhere(f: EditionFilters, values: unknown[]): string {
+  const param = (v: unknown) => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  const conditions: string[] = [];
+  if (f.q !== undefined) {
+    const p = param(likePattern(f.q.toLowerCase()));
+    conditions.push(`(lower(c.name) LIKE ${p} OR lower(c.acronym) LIKE ${p})`);
+  }
+  if (f.topics.length > 0) {
+    conditions.push(
+      `EXISTS (SELECT 1 FROM conference_topics ct JOIN topics t ON t.id = ct.topic_id
+               WHERE ct.conference_id = c.id AND t.slug = ANY(${param([...f.topics])}::text[]))`,
+    );
+  }
+  return conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
+}
+
+/**
+ * The editions the page lists, one statement: those matching the filters, ended ones only with
+ * `includeEnded`; those not ended first, then by their next deadline among `kinds`, then by date.
+ * Topics and deadlines come as JSON arrays, aggregated once for the listed editions (a join, not a
+ * subquery per row).
+ */
+export function pageEditionsQuery(
+  f: EditionFilters & { kinds: readonly string[]; includeEnded: boolean },
+  now: Date,
+  limit: number,
+): SqlQuery {
+  const values: unknown[] = endedParams(now);
+  const where = editionWhere(f, values);
+  values.push(f.includeEnded, [...f.kinds], limit);
+  const n = values.length;
+  return {
+    text: `WITH listed AS (
+             SELECT id, ended FROM (SELECT c.id, ${EDITION_ENDED} AS ended FROM conferences c ${where}) m
+             WHERE $${n - 2}::boolean OR NOT ended),
+           dl AS (
+             SELECT d.conference_id, json_agg(${DEADLINE_JSON} ORDER BY d.due_at, d.id) AS deadlines,
+                    min(d.due_at) FILTER (WHERE d.due_at >= $1 AND d.kind::text = ANY($${n - 1}::text[])) AS next_due
+             FROM deadlines d JOIN listed ON listed.id = d.conference_id GROUP BY d.conference_id),
+           tp AS (
+             SELECT ct.conference_id, json_agg(json_build_object('slug', t.slug, 'name', t.name) ORDER BY t.name) AS topics
+             FROM conference_topics ct JOIN listed ON listed.id = ct.conference_id JOIN topics t ON t.id = ct.topic_id
+             GROUP BY ct.conference_id)
+           SELECT ${EDITION_FIELDS}, COALESCE(tp.topics, '[]'::json) AS topics,
+                  COALESCE(dl.deadlines, '[]'::json) AS deadlines, listed.ended
+           FROM listed JOIN conferences c ON c.id = listed.id
+             LEFT JOIN sources s ON s.id = c.source_id
+             LEFT JOIN dl ON dl.conference_id = c.id
+             LEFT JOIN tp ON tp.conference_id = c.id
+           ORDER BY listed.ended, dl.next_due NULLS LAST, c.start_date NULLS LAST, c.acronym, c.edition_year
+           LIMIT $${n}`,
+    values,
+  };
+}
+
+/**
+ * Everything else on the page, one statement: how many editions exist, match and have ended
+ * among those that match; the topics with their edition counts; the last `runs` ingest runs.
+ */
+export function pageSummaryQuery(f: EditionFilters, now: Date, runs: number): SqlQuery {
+  const values: unknown[] = endedParams(now);
+  const where = editionWhere(f, values);
+  values.push(runs);
+  return {
+    text: `WITH matching AS (SELECT ${EDITION_ENDED} AS ended FROM conferences c ${where})
+           SELECT (SELECT count(*) FROM conferences) AS all_count,
+                  (SELECT count(*) FROM matching) AS matching_count,
+                  (SELECT count(*) FROM matching WHERE ended) AS ended_count,
+                  (SELECT COALESCE(json_agg(tc ORDER BY tc.name, tc.slug), '[]'::json) FROM (
+                     SELECT t.slug, t.name, count(ct.conference_id) AS conference_count
+                     FROM topics t LEFT JOIN conference_topics ct ON ct.topic_id = t.id GROUP BY t.id) tc) AS topics,
+                  (SELECT COALESCE(json_agg(r ORDER BY r.started_at DESC, r.id DESC), '[]'::json) FROM (
+                     SELECT id, started_at, finished_at, status, trigger, dataset_name, dataset_version,
+                            rows_inserted, rows_updated, rows_unchanged, error
+                     FROM ingest_runs ORDER BY started_at DESC, id DESC LIMIT $${values.length}) r) AS runs`,
+    values,
+  };
+}
+
+/** One edition by acronym (any case) and year, with the years of its other editions. */
+export function editionQuery(acronym: string, year: number, now: Date): SqlQuery {
+  return {
+    text: `SELECT ${EDITION_FIELDS}, ${EDITION_ENDED} AS ended,
+             COALESCE((SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name) ORDER BY t.name)
+                       FROM conference_topics ct JOIN topics t ON t.id = ct.topic_id
+                       WHERE ct.conference_id = c.id), '[]'::json) AS topics,
+             COALESCE((SELECT json_agg(${DEADLINE_JSON} ORDER BY d.due_at, d.id)
+                       FROM deadlines d WHERE d.conference_id = c.id), '[]'::json) AS deadlines,
+             COALESCE((SELECT json_agg(o.edition_year ORDER BY o.edition_year) FROM conferences o
+                       WHERE lower(o.acronym) = lower(c.acronym) AND o.id <> c.id), '[]'::json) AS other_years
+           FROM conferences c LEFT JOIN sources s ON s.id = c.source_id
+           WHERE lower(c.acronym) = lower($4) AND c.edition_year = $5`,
+    values: [...endedParams(now), acronym, year],
+  };
+}
+
 export function ingestRunsQuery(limit: number): SqlQuery {
   return {
     text: `SELECT id, started_at, finished_at, status, trigger, dataset_name, dataset_version,

@@ -1,4 +1,5 @@
-import { readdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -85,4 +86,19 @@ export async function readMigrationFiles(
 /** Migration names (file names without extension) in the order they apply. */
 export async function listMigrationNames(migrationsDir: string = defaultMigrationsDir): Promise<string[]> {
   return (await readMigrationFiles(migrationsDir)).files.map(stripExt);
+}
+
+/**
+ * A short digest of the migrations (names and contents, in order): what a store migrated from this
+ * folder holds. Keys the embedded store's migrated seed (app/src/store/pglite.ts).
+ */
+export async function migrationsKey(migrationsDir: string = defaultMigrationsDir): Promise<string> {
+  const { files, paths } = await readMigrationFiles(migrationsDir);
+  const hash = createHash("sha256");
+  for (const [i, file] of files.entries())
+    hash
+      .update(`${file}\0`)
+      .update(await readFile(paths[i]!))
+      .update("\0");
+  return hash.digest("hex").slice(0, 16);
 }

@@ -31,7 +31,10 @@ export interface ResolvedDatabase {
  * it on 127.0.0.1:<ephemeral port>. A PGlite folder is locked while open: one process at a time
  * (EmbeddedStoreBusyError names the other), whatever the command.
  */
-export async function resolveDatabase(url: string | undefined): Promise<ResolvedDatabase> {
+export async function resolveDatabase(
+  url: string | undefined,
+  opts: { migratedStore?: boolean } = {},
+): Promise<ResolvedDatabase> {
   const target = parseDatabaseUrl(url);
   if (target.kind === "postgres") {
     return {
@@ -41,7 +44,7 @@ export async function resolveDatabase(url: string | undefined): Promise<Resolved
       close: async () => {},
     };
   }
-  const served = await servePglite({ dataDir: target.dataDir });
+  const served = await servePglite({ dataDir: target.dataDir, migrated: opts.migratedStore ?? false });
   return {
     kind: "pglite",
     connectionString: served.connectionString,

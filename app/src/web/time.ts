@@ -1,3 +1,5 @@
+import { formatOffset, parseTimezoneLabel } from "../api/timezones.js";
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -63,3 +65,50 @@ export function formatDuration(start: Date, end: Date | null): string {
   const ms = end.getTime() - start.getTime();
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const two = (n: number) => String(n).padStart(2, "0");
+
+/** "Fri 4 Dec 2026 23:59": the wall-clock time `offsetMinutes` east of UTC at `instant`. */
+export function formatWallClock(instant: Date, offsetMinutes: number): string {
+  const t = new Date(instant.getTime() + offsetMinutes * MINUTE);
+  return (
+    `${WEEKDAYS[t.getUTCDay()]} ${t.getUTCDate()} ${MONTHS[t.getUTCMonth()]} ${t.getUTCFullYear()} ` +
+    `${two(t.getUTCHours())}:${two(t.getUTCMinutes())}`
+  );
+}
+
+export interface StatedTime {
+  /** "Fri 4 Dec 2026 23:59 AoE": the date and time as the call for papers writes them. */
+  text: string;
+  /** The offset used, minutes east of UTC. */
+  offsetMinutes: number;
+  /** Set when the label stands for several offsets (IST, CST) and the first was used. */
+  ambiguity?: string;
+}
+
+/**
+ * A deadline as its call for papers states it: the instant in the zone its label names. The
+ * database keeps the instant and the label, not the offset it was written with; for the few labels
+ * that stand for several offsets (IST: India, Ireland or Israel) the first, most common meaning is
+ * used and `ambiguity` says so. An unknown label (only possible in rows older than the label
+ * check) is shown in UTC.
+ */
+export function statedTime(instant: Date, label: string): StatedTime {
+  const parsed = parseTimezoneLabel(label);
+  if (!parsed) return { text: `${formatWallClock(instant, 0)} UTC`, offsetMinutes: 0 };
+  const offsets = parsed.offsetsAt(instant);
+  const offsetMinutes = offsets[0] ?? 0;
+  return {
+    text: `${formatWallClock(instant, offsetMinutes)} ${parsed.label}`,
+    offsetMinutes,
+    ...(offsets.length > 1
+      ? {
+          ambiguity: `${parsed.label} can mean ${offsets.map((o) => `UTC${formatOffset(o)}`).join(" or ")}; read here as the first`,
+        }
+      : {}),
+  };
+}
+
+/** "Sat 5 Dec 2026 11:59 UTC": what the page shows beside a deadline before its script puts the reader's own time there. */
+export const formatUtcWallClock = (instant: Date) => `${formatWallClock(instant, 0)} UTC`;

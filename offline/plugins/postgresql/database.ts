@@ -6,7 +6,25 @@
 import type * as postgresql from "@pulumi/postgresql";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PropertyRules, ResourceHandler } from "../core/resource.js";
-import { ident, literal, type PostgresSession } from "./session.js";
+import type pg from "pg";
+import { grantMembership, ident, literal, type PostgresSession, revokeMembership } from "./session.js";
+
+/**
+ * Runs `body` with the connected role a member of `owner`, as the official provider does around
+ * CREATE DATABASE ... OWNER, ALTER DATABASE ... OWNER TO and DROP DATABASE: a role that is not a
+ * superuser may only create a database for, or drop one of, a role it is a member of. Statements in
+ * autocommit (CREATE and DROP DATABASE cannot run in a transaction); the membership goes afterwards.
+ */
+async function asMemberOf<T>(client: pg.PoolClient, owner: string | undefined, body: () => Promise<T>): Promise<T> {
+  if (!owner) return await body();
+  const me = String((await client.query("SELECT current_user AS u")).rows[0].u);
+  const granted = await grantMembership(client, owner, me);
+  try {
+    return await body();
+  } finally {
+    if (granted) await revokeMembership(client, owner, me);
+  }
+}
 
 export type DatabaseInputs = pulumi.Unwrap<postgresql.DatabaseArgs>;
 
@@ -67,9 +85,11 @@ export const databaseHandler: ResourceHandler<DatabaseInputs, DatabaseState, Pos
     const d = databaseDefaults(inputs);
     const name = d.name!;
     await session.run((client) =>
-      client.query(
-        `CREATE DATABASE ${ident(name)}${d.owner ? ` OWNER ${ident(d.owner)}` : ""} TEMPLATE ${ident(d.template!)} ` +
-          `ENCODING ${literal(d.encoding!)} CONNECTION LIMIT -1 ALLOW_CONNECTIONS true IS_TEMPLATE false`,
+      asMemberOf(client, d.owner, () =>
+        client.query(
+          `CREATE DATABASE ${ident(name)}${d.owner ? ` OWNER ${ident(d.owner)}` : ""} TEMPLATE ${ident(d.template!)} ` +
+            `ENCODING ${literal(d.encoding!)} CONNECTION LIMIT -1 ALLOW_CONNECTIONS true IS_TEMPLATE false`,
+        ),
       ),
     );
     const state = await readDatabase(session, name, d.template!);
@@ -91,23 +111,27 @@ export const databaseHandler: ResourceHandler<DatabaseInputs, DatabaseState, Pos
       if (olds.name !== undefined && olds.name !== name)
         await client.query(`ALTER DATABASE ${ident(olds.name)} RENAME TO ${ident(name)}`);
       if (news.owner !== undefined && news.owner !== olds.owner)
-        await client.query(`ALTER DATABASE ${ident(name)} OWNER TO ${ident(news.owner)}`);
+        await asMemberOf(client, news.owner, () => client.query(`ALTER DATABASE ${ident(name)} OWNER TO ${ident(news.owner!)}`));
     });
     const live = await readDatabase(session, name, state.template ?? "template0");
     if (!live) throw new Error(`database ${name} (${id}) is gone: run \`npm run refresh\`, then \`npm run up\``);
     return live;
   },
-  async delete(id, _state, _inputs, { session }) {
+  async delete(id, _state, inputs, { session }) {
     await session.run(async (client) => {
       const exists = (await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [id])).rowCount === 1;
       if (!exists) return;
       const version = Number((await client.query("SHOW server_version_num")).rows[0].server_version_num);
-      await client.query(`ALTER DATABASE ${ident(id)} ALLOW_CONNECTIONS false`);
-      await client.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-        [id],
-      );
-      await client.query(`DROP DATABASE ${ident(id)}${version >= 130000 ? " WITH (FORCE)" : ""}`);
+      await asMemberOf(client, inputs.owner, async () => {
+        await client.query(`ALTER DATABASE ${ident(id)} ALLOW_CONNECTIONS false`);
+        // Only sessions this role may end (a non-superuser: those of roles it is a member of).
+        await client.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = $1 AND pid <> pg_backend_pid() AND pg_has_role(usesysid, 'MEMBER')`,
+          [id],
+        );
+        await client.query(`DROP DATABASE ${ident(id)}${version >= 130000 ? " WITH (FORCE)" : ""}`);
+      });
     });
   },
 };

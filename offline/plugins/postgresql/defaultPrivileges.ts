@@ -1,6 +1,7 @@
 /**
  * postgresql:index/defaultPrivileges:DefaultPrivileges: privileges on what `owner` creates later in
- * a schema. As the official resource: privileges change in place, the rest replaces; delete revokes.
+ * a schema. As the official resource: privileges change in place, the rest replaces; delete revokes;
+ * a non-superuser admin is a member of the owner for the statements.
  */
 import type * as postgresql from "@pulumi/postgresql";
 import type * as pulumi from "@pulumi/pulumi";
@@ -61,7 +62,7 @@ export const defaultPrivilegesHandler: ResourceHandler<DefaultPrivilegesInputs, 
   unordered: ["privileges"],
   validate: validateDefaultPrivileges,
   async create(inputs, { session }) {
-    await session.transaction(defaultPrivilegesStatements(inputs), inputs.database);
+    await session.transactionAs([inputs.owner], defaultPrivilegesStatements(inputs), inputs.database);
     return { id: defaultPrivilegesId(inputs), state: {} };
   },
   async read(id, state, inputs, { session }) {
@@ -88,11 +89,11 @@ export const defaultPrivilegesHandler: ResourceHandler<DefaultPrivilegesInputs, 
     return { id, state, inputs: { ...inputs, privileges: same ? inputs.privileges : [...live].sort() } };
   },
   async update(_id, state, news, _olds, { session }) {
-    await session.transaction(defaultPrivilegesStatements(news), news.database);
+    await session.transactionAs([news.owner], defaultPrivilegesStatements(news), news.database);
     return state;
   },
   async delete(_id, _state, inputs, { session }) {
     if (!(await session.databaseExists(inputs.database))) return;
-    await session.transaction(defaultPrivilegesStatements({ ...inputs, privileges: [] }), inputs.database);
+    await session.transactionAs([inputs.owner], defaultPrivilegesStatements({ ...inputs, privileges: [] }), inputs.database);
   },
 };

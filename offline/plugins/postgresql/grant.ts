@@ -1,7 +1,8 @@
 /**
  * postgresql:index/grant:Grant on a database, a schema, or all tables or sequences of a schema.
  * As the official resource: privileges change in place (revoke the old, grant the new, in one
- * transaction), everything else replaces it, delete before replace; delete revokes.
+ * transaction), everything else replaces it, delete before replace; delete revokes. A
+ * non-superuser admin is made a member of the objects' owners for the statements (grantOwners).
  */
 import type * as postgresql from "@pulumi/postgresql";
 import type * as pulumi from "@pulumi/pulumi";
@@ -138,6 +139,33 @@ export function samePrivileges(objectType: string, expected: string[], live: str
   return a.size === b.size && [...a].every((p) => b.has(p));
 }
 
+/**
+ * The roles whose rights a grant is given with, as the official provider's getRolesToGrant: the
+ * database's owner, the schema's owner, and for tables and sequences also every owner of one
+ * (pg_database_owner resolved to the database's owner). A non-superuser admin is made a member of
+ * them for the statements.
+ */
+export async function grantOwners(client: pg.PoolClient, inputs: GrantInputs): Promise<string[]> {
+  if (inputs.objectType === "database") {
+    const { rows } = await client.query("SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1", [
+      inputs.database,
+    ]);
+    return rows.map((r) => String(r.owner));
+  }
+  const kinds = inputs.objectType === "table" ? "('r','p','v','m','f')" : inputs.objectType === "sequence" ? "('S')" : "('')";
+  const { rows } = await client.query(
+    `SELECT pg_get_userbyid(n.nspowner) AS owner FROM pg_namespace n WHERE n.nspname = $1
+     UNION SELECT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ${kinds}`,
+    [inputs.schema],
+  );
+  const databaseOwner = String(
+    (await client.query("SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()")).rows[0]
+      .owner,
+  );
+  return [...new Set(rows.map((r) => (String(r.owner) === "pg_database_owner" ? databaseOwner : String(r.owner))))];
+}
+
 export const grantHandler: ResourceHandler<GrantInputs, Record<string, never>, PostgresSession> = {
   token: "postgresql:index/grant:Grant",
   rules: GRANT_RULES,
@@ -145,7 +173,11 @@ export const grantHandler: ResourceHandler<GrantInputs, Record<string, never>, P
   deleteBeforeReplace: true,
   validate: validateGrant,
   async create(inputs, { session }) {
-    await session.transaction(grantStatements(inputs), targetDatabase(session, inputs));
+    await session.transactionAs(
+      (client) => grantOwners(client, inputs),
+      grantStatements(inputs),
+      targetDatabase(session, inputs),
+    );
     return { id: grantId(inputs), state: {} };
   },
   async read(id, state, inputs, { session }) {
@@ -166,11 +198,19 @@ export const grantHandler: ResourceHandler<GrantInputs, Record<string, never>, P
     return { id, state, inputs: { ...inputs, privileges } };
   },
   async update(_id, state, news, olds, { session }) {
-    await session.transaction(grantStatements(news, olds), targetDatabase(session, news));
+    await session.transactionAs(
+      (client) => grantOwners(client, news),
+      grantStatements(news, olds),
+      targetDatabase(session, news),
+    );
     return state;
   },
   async delete(_id, _state, inputs, { session }) {
     if (!(await session.databaseExists(inputs.database))) return;
-    await session.transaction(grantStatements({ ...inputs, privileges: [] }), targetDatabase(session, inputs));
+    await session.transactionAs(
+      (client) => grantOwners(client, inputs),
+      grantStatements({ ...inputs, privileges: [] }),
+      targetDatabase(session, inputs),
+    );
   },
 };

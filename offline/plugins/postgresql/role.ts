@@ -132,9 +132,11 @@ export const roleHandler: ResourceHandler<RoleInputs, RoleState, PostgresSession
     );
     if (!exists) return;
     // In the provider's database, as the official provider: objects move to the provider's user,
-    // privileges go, then the role.
+    // privileges go, then the role. A non-superuser admin is a member of the role meanwhile.
     await session
-      .transaction([`REASSIGN OWNED BY ${ident(id)} TO CURRENT_USER`, `DROP OWNED BY ${ident(id)}`, `DROP ROLE ${ident(id)}`])
+      .transactionAs([id], [`REASSIGN OWNED BY ${ident(id)} TO CURRENT_USER`, `DROP OWNED BY ${ident(id)}`], undefined, [
+        `DROP ROLE ${ident(id)}`,
+      ])
       .catch((error: unknown) => {
         throw sqlError(`DROP ROLE ${id}`, error);
       });

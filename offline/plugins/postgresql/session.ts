@@ -5,6 +5,7 @@
  * same object then fail with XX000 "tuple concurrently updated" (terraform-provider-postgresql#178),
  * so the plugin runs them one after another.
  */
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { containsUnknown, type PlainObject } from "../core/properties.js";
 
@@ -15,6 +16,13 @@ export interface PostgresConfig {
   password?: string;
   database: string;
   sslmode: string;
+  /** Path of the PEM CA bundle the server's certificate must chain to (the official `sslrootcert`). */
+  sslrootcert?: string;
+  /**
+   * As the official setting: false on servers without a real superuser (RDS, Cloud SQL). The
+   * operations check the connected role's rolsuper themselves, as the official provider does, and
+   * grant it membership in an object's owner for the statement when it is not a superuser.
+   */
   superuser: boolean;
   connectTimeout: number;
 }
@@ -26,6 +34,7 @@ export const CONFIG_KEYS = [
   "password",
   "database",
   "sslmode",
+  "sslrootcert",
   "superuser",
   "connectTimeout",
 ] as const;
@@ -40,6 +49,7 @@ export function postgresConfig(config: PlainObject): PostgresConfig {
     ...(config.password !== undefined ? { password: String(config.password) } : {}),
     database: String(config.database ?? "postgres"),
     sslmode: String(config.sslmode ?? "require"),
+    ...(config.sslrootcert !== undefined && config.sslrootcert !== "" ? { sslrootcert: String(config.sslrootcert) } : {}),
     superuser: config.superuser === undefined ? true : Boolean(config.superuser),
     connectTimeout: Number(config.connectTimeout ?? 180),
   };
@@ -60,10 +70,25 @@ export function validatePostgresConfig(config: PlainObject): string[] {
   return problems;
 }
 
-function sslOption(mode: string): pg.ClientConfig["ssl"] {
+/**
+ * libpq's (and lib/pq's, which the official plugin uses) meaning of sslmode: require encrypts without
+ * checking the certificate, unless a root certificate is given, then it checks as verify-ca;
+ * verify-ca checks the chain; verify-full also the host name. No CA file: the system's CAs.
+ */
+export function sslOption(mode: string, rootCert?: string): pg.ClientConfig["ssl"] {
   if (mode === "disable") return false;
-  if (mode === "require") return { rejectUnauthorized: false };
-  return { rejectUnauthorized: true };
+  const ca = rootCert !== undefined ? { ca: readRootCert(rootCert) } : {};
+  if (mode === "require" && rootCert === undefined) return { rejectUnauthorized: false };
+  if (mode === "verify-full") return { ...ca, rejectUnauthorized: true };
+  return { ...ca, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+}
+
+function readRootCert(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`postgresql:sslrootcert ${file} cannot be read: ${(error as Error).message}`);
+  }
 }
 
 export class PostgresSession {
@@ -86,7 +111,7 @@ export class PostgresSession {
         user: this.config.username,
         ...(this.config.password !== undefined ? { password: this.config.password } : {}),
         database,
-        ssl: sslOption(this.config.sslmode),
+        ssl: sslOption(this.config.sslmode, this.config.sslrootcert),
         connectionTimeoutMillis: this.config.connectTimeout * 1000,
         max: 1,
         application_name: "confradar-offline-postgresql",
@@ -126,6 +151,34 @@ export class PostgresSession {
     }, database);
   }
 
+  /**
+   * Runs the statements in one transaction of `database` with the connected role made a member of
+   * `roles` for their duration, as the official provider's withRolesGranted: skipped for a
+   * superuser; a role that is itself a superuser cannot be granted and is left out; a reverse
+   * membership (the role a member of the admin) is lifted for the duration and put back.
+   */
+  async transactionAs(
+    roles: readonly string[] | ((client: pg.PoolClient) => Promise<string[]>),
+    statements: string[],
+    database: string = this.config.database,
+    after: string[] = [],
+  ): Promise<void> {
+    await this.run(async (client) => {
+      await client.query("BEGIN");
+      try {
+        const owners = typeof roles === "function" ? await roles(client) : roles;
+        await withRolesGranted(client, owners, async () => {
+          for (const statement of statements) await client.query(statement);
+        });
+        for (const statement of after) await client.query(statement);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
+      }
+    }, database);
+  }
+
   /** True when `database` exists (operations inside a dropped database find nothing to manage). */
   async databaseExists(database: string): Promise<boolean> {
     return await this.run(
@@ -138,3 +191,62 @@ export const ident = (name: string): string => pg.escapeIdentifier(name);
 export const literal = (value: string): string => pg.escapeLiteral(value);
 /** A grantee: PUBLIC is a keyword, every other role a quoted name. */
 export const grantee = (role: string): string => (role.toLowerCase() === "public" ? "PUBLIC" : ident(role));
+
+async function isSuperuser(client: pg.PoolClient, role: string): Promise<boolean> {
+  const { rows } = await client.query("SELECT rolsuper FROM pg_roles WHERE rolname = $1", [role]);
+  return Boolean(rows[0]?.rolsuper);
+}
+
+/** A direct membership (with SET on 16+, as the official provider checks). */
+async function isMemberOf(client: pg.PoolClient, role: string, member: string): Promise<boolean> {
+  const setOption = (
+    await client.query(
+      "SELECT 1 FROM information_schema.columns WHERE table_name = 'pg_auth_members' AND column_name = 'set_option'",
+    )
+  ).rowCount;
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM pg_auth_members WHERE pg_get_userbyid(roleid) = $1 AND pg_get_userbyid(member) = $2${setOption ? " AND set_option" : ""}`,
+    [role, member],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** GRANT role TO member unless already a member (or the same role); true when it granted. */
+export async function grantMembership(client: pg.PoolClient, role: string, member: string): Promise<boolean> {
+  if (role === member || (await isMemberOf(client, role, member))) return false;
+  await client.query(`GRANT ${ident(role)} TO ${ident(member)}`);
+  return true;
+}
+
+/** REVOKE role FROM member if a member; true when it revoked. */
+export async function revokeMembership(client: pg.PoolClient, role: string, member: string): Promise<boolean> {
+  if (role === member || !(await isMemberOf(client, role, member))) return false;
+  await client.query(`REVOKE ${ident(role)} FROM ${ident(member)}`);
+  return true;
+}
+
+/** The official provider's withRolesGranted, inside the caller's transaction. */
+export async function withRolesGranted(
+  client: pg.PoolClient,
+  roles: readonly string[],
+  body: () => Promise<void>,
+): Promise<void> {
+  const wanted = [...new Set(roles)].filter(Boolean);
+  if (wanted.length === 0) return await body();
+  const currentUser = String((await client.query("SELECT current_user AS u")).rows[0].u);
+  if (await isSuperuser(client, currentUser)) return await body();
+  const granted: string[] = [];
+  const reversed: string[] = [];
+  for (const role of wanted) {
+    const exists = (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount === 1;
+    if (!exists || (await isSuperuser(client, role))) continue;
+    if (await revokeMembership(client, currentUser, role)) reversed.push(role);
+    if (await grantMembership(client, role, currentUser)) granted.push(role);
+  }
+  await body();
+  for (const role of granted) await revokeMembership(client, role, currentUser);
+  for (const role of reversed) {
+    const stillThere = (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount === 1;
+    if (stillThere) await grantMembership(client, currentUser, role);
+  }
+}
