@@ -98,12 +98,14 @@ export interface PreviewRunResult {
 
 /** A name the program takes as a stack and Docker as part of a name, and not one people use. */
 export function checkStackName(name: string): string {
-  if (!/^[a-z][a-z0-9-]{2,30}$/.test(name))
-    throw new UserError(`stack name "${name}": use 3 to 31 lower-case letters, digits and dashes, starting with a letter.`);
+  // The stacks people use first: "ci" and "dev" are also too short for the pattern, and saying so
+  // would hide the real reason.
   if ((STACKS as readonly string[]).includes(name))
     throw new UserError(
       `stack name "${name}" is a stack people use: the preview brings up and destroys its own, give it another name.`,
     );
+  if (!/^[a-z][a-z0-9-]{2,30}$/.test(name))
+    throw new UserError(`stack name "${name}": use 3 to 31 lower-case letters, digits and dashes, starting with a letter.`);
   return name;
 }
 
