@@ -220,7 +220,10 @@ export function parseStackConfig(
   const extra: string[] = [];
   const source = defined.postgresSource ?? "docker";
   if (source === "docker") {
-    const stray = EXISTING_SERVER_KEYS.filter((key) => defined[key] !== undefined);
+    // The CLI hands the program Pulumi.yaml's declared defaults as values (5432, postgres,
+    // verify-full, true): only a value other than the default was set for the other mode.
+    const defaults = stackConfigSchema.parse({}) as Record<string, unknown>;
+    const stray = EXISTING_SERVER_KEYS.filter((key) => defined[key] !== undefined && defined[key] !== String(defaults[key]));
     if (stray.length > 0)
       extra.push(
         `${stray.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")}: only used with ${CONFIG_NAMESPACE}:postgresSource = existing (this stack runs PostgreSQL in Docker); remove them or set postgresSource`,

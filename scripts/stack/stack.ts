@@ -56,7 +56,7 @@ export function dockerVersion(): string {
   return result.stdout.trim();
 }
 
-function imagePresent(ref: string): boolean {
+export function imagePresent(ref: string): boolean {
   return spawnSync("docker", ["image", "inspect", ref], { stdio: "ignore" }).status === 0;
 }
 
@@ -112,6 +112,12 @@ export interface PulumiRun {
   configFile?: string;
   /** Capture stdout instead of showing it. */
   capture?: boolean;
+  /** The project folder to run in (default: this repository). */
+  cwd?: string;
+  /** Variables for this command (e.g. a throwaway state backend and its passphrase). */
+  env?: NodeJS.ProcessEnv;
+  /** Show the command's output on stderr (stdout stays free for what the caller prints). */
+  toStderr?: boolean;
 }
 
 /** Runs the project's Pulumi CLI offline (no update check, no plugin downloads, local state). */
@@ -120,7 +126,10 @@ export async function pulumi(args: string[], run: PulumiRun): Promise<{ code: nu
   if (!existsSync(cli)) throw new UserError("The Pulumi CLI launcher is missing: run `npm ci` first.");
   // Type checking is `npm run typecheck`'s job; the program is only transpiled (by tsx, Pulumi.yaml's
   // nodeargs; the switch keeps ts-node to transpiling too if `typescript: true` comes back).
-  const base = offlinePulumiEnv({ PULUMI_CONFIG_PASSPHRASE: passphraseFor(run.stack), PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+  // Commands without a stack (`plugin ls`) need no passphrase; `env` may bring a run's own.
+  const passphrase =
+    run.env?.PULUMI_CONFIG_PASSPHRASE ?? (run.noStack ? process.env.PULUMI_CONFIG_PASSPHRASE : passphraseFor(run.stack));
+  const base = offlinePulumiEnv({ PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...run.env, PULUMI_CONFIG_PASSPHRASE: passphrase });
   const env = offlinePluginEnv(repoRoot, base, offlinePlugins);
   const fullArgs = [
     ...args,
@@ -128,7 +137,11 @@ export async function pulumi(args: string[], run: PulumiRun): Promise<{ code: nu
     ...(run.configFile ? ["--config-file", run.configFile] : []),
   ];
   return await new Promise((resolve, reject) => {
-    const child = spawn(cli, fullArgs, { cwd: repoRoot, env, stdio: ["inherit", run.capture ? "pipe" : "inherit", "inherit"] });
+    const child = spawn(cli, fullArgs, {
+      cwd: run.cwd ?? repoRoot,
+      env,
+      stdio: ["inherit", run.capture ? "pipe" : run.toStderr ? 2 : "inherit", "inherit"],
+    });
     let stdout = "";
     child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.on("error", reject);

@@ -4,6 +4,7 @@ import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { COMMENT_MARKER } from "../../scripts/preview/markdown.js";
 
 // The workflows cannot run here, so they are checked with actionlint (built from its Go module by
 // scripts/ci/install-actionlint) and for the settings the project relies on.
@@ -40,19 +41,29 @@ describe("GitHub Actions workflows", () => {
     expect(output).toMatch(/matrix/);
   });
 
-  it("preview: pull requests, one edited comment, the permissions it needs, the passphrase from secrets", () => {
+  it("preview: the script against the base commit, one comment found by its marker and edited, no secret (forks work)", () => {
+    const raw = readFileSync(path.join(workflowsDir, "preview.yml"), "utf8");
     const wf = read("preview.yml");
     expect(Object.keys(wf.on)).toEqual(["pull_request"]);
     expect(wf.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    // The passphrase is generated per run: nothing secret, so a fork's pull request runs the same.
+    expect(raw).not.toMatch(/secrets\./);
+    expect(wf.jobs.preview.env.PULUMI_CONFIG_PASSPHRASE).toBeUndefined();
     const steps = wf.jobs.preview.steps as any[];
-    const preview = steps.find((s) => String(s.uses).startsWith("pulumi/actions@"));
-    expect(preview.with).toMatchObject({
-      command: "preview",
-      "stack-name": "ci",
-      "comment-on-pr": true,
-      "edit-pr-comment": true,
-    });
-    expect(wf.jobs.preview.env.PULUMI_CONFIG_PASSPHRASE).toBe("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+    const checkout = steps.find((s) => String(s.uses).startsWith("actions/checkout@"));
+    expect(checkout.with["fetch-depth"]).toBe(0);
+    const preview = steps.find((s) => String(s.run ?? "").includes("npm run -s preview:pr"));
+    expect(preview.run).toContain('--base "$BASE_SHA"');
+    expect(preview.run).toContain('--output "$SUMMARY_FILE"');
+    expect(preview.env.BASE_SHA).toBe("${{ github.event.pull_request.base.sha }}");
+    const comment = steps.find((s) => String(s.uses ?? "").startsWith("actions/github-script@"));
+    expect(steps.indexOf(comment)).toBeGreaterThan(steps.indexOf(preview));
+    // Posted whatever the preview's outcome (a failed preview says so), where the token can write.
+    expect(comment.if).toMatch(/^always\(\) && github\.event\.pull_request\.head\.repo\.full_name == github\.repository$/);
+    expect(comment.with.script).toContain(JSON.stringify(COMMENT_MARKER));
+    expect(comment.with.script).toMatch(/updateComment[\s\S]*createComment/);
+    expect(comment.with.script).toContain("process.env.SUMMARY_FILE");
+    expect(wf.jobs.preview.env.SUMMARY_FILE).toBeDefined();
   });
 
   it("ci: tests, then the end-to-end suite (up to destroy) on the official plugins", () => {

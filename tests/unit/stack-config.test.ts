@@ -38,6 +38,19 @@ describe("stack config", () => {
     for (const key of configKeys) expect(doc, key).toContain(`\`${key}\``);
   });
 
+  it("parses the committed dev and ci stacks with Pulumi.yaml's defaults, as the CLI hands them to the program", () => {
+    const declaredDefaults = Object.fromEntries(Object.entries(projectConfig).map(([k, v]) => [k, String(v.default)]));
+    for (const stack of ["dev", "ci"]) {
+      const doc = parse(readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, string> };
+      const raw = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace("confradar:", ""), String(v)]));
+      expect(() => parseStackConfig({ ...declaredDefaults, ...raw }), stack).not.toThrow();
+    }
+    // A value other than the default for the other mode is still refused.
+    expect(problemsOf({ ...declaredDefaults, existingServerPort: "6543" }).join("\n")).toContain(
+      "confradar:existingServerPort: only used with confradar:postgresSource = existing",
+    );
+  });
+
   it("parses the committed dev and ci stacks", () => {
     for (const stack of ["dev", "ci"]) {
       const doc = parse(readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, string> };
