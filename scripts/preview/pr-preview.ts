@@ -8,6 +8,7 @@
  * Progress goes to stderr; the summary to --output, else stdout. Exit 0 when the preview ran, 1
  * when it could not (the summary says why), 2 for bad arguments.
  */
+import "../../app/src/check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
