@@ -26,7 +26,6 @@ import {
   unlinkSync,
   writeFileSync,
 } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -38,6 +37,7 @@ import { localImageConfig, readLocalImages } from "../stack/images.js";
 import { choosePlugins, dockerVersion, imageMode, pulumi, repoRoot, stackImages, STACKS, UserError } from "../stack/stack.js";
 import { compareMigrations, type MigrationChanges, parseEventLog, type PreviewChanges, readPreviewEvents } from "./changes.js";
 import { type CommitLabel, renderFailure, renderSummary } from "./markdown.js";
+import { freeLoopbackPort } from "../net/freeLoopbackPort.js";
 
 /**
  * Settings of the ci stack a throwaway copy changes: ports free on this machine when the run
@@ -46,17 +46,6 @@ import { type CommitLabel, renderFailure, renderSummary } from "./markdown.js";
  * preview of its replacement does not know yet.
  */
 const PORT_KEYS = ["confradar:postgresPort", "confradar:appPort", "confradar:pgadminPort"] as const;
-
-async function freeLoopbackPort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const log = (message: string) => process.stderr.write(`[pr-preview] ${message}\n`);
 

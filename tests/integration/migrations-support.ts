@@ -4,6 +4,10 @@ import { join } from "node:path";
 import pg from "pg";
 import ts from "typescript";
 import { defaultMigrationsDir } from "../../app/src/migrate/index.js";
+import { withAdmin as withClient } from "../helpers/server-clones.js";
+
+/** A client on a connection string for the length of a function: the harness's one way (server-clones.ts). */
+export { withClient };
 
 /** A temporary copy of migrations/, optionally with extra files, for tests that must not touch the real folder. */
 export async function migrationsCopy(extra: Record<string, string> = {}): Promise<string> {
@@ -28,17 +32,6 @@ export async function compiledMigrations(): Promise<string> {
   // The app image's package.json says "type": "module"; so must this folder, or Node reads CJS.
   await writeFile(join(dir, "package.json"), '{ "type": "module" }\n');
   return dir;
-}
-
-export async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 export async function rows<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {

@@ -25,6 +25,19 @@ const page = async (url = "/") => {
   return { status: res.statusCode, type: res.headers["content-type"], html: res.body };
 };
 
+/** `db`, recording the text of every statement it is given. */
+function countingStatements(db: Db): { db: Db; statements: string[] } {
+  const statements: string[] = [];
+  const counting: Db = {
+    ...db,
+    query: ((text: string, values?: unknown[]) => {
+      statements.push(text);
+      return db.query(text, values);
+    }) as Db["query"],
+  };
+  return { db: counting, statements };
+}
+
 async function idOfCached(): Promise<number> {
   const { rows } = await t.db.query<{ id: number }>("SELECT id FROM conferences WHERE acronym = 'CACHED'");
   return rows[0]!.id;
@@ -293,14 +306,7 @@ describe("the page's script, security headers, compression and cost", () => {
   });
 
   it("with a page cache, serves a view from it until a write through the API clears it", async () => {
-    const statements: string[] = [];
-    const counting: Db = {
-      ...t.db,
-      query: ((text: string, values?: unknown[]) => {
-        statements.push(text);
-        return t.db.query(text, values);
-      }) as Db["query"],
-    };
+    const { db: counting, statements } = countingStatements(t.db);
     const cached = await buildApp({ db: counting, logger: silentLogger, now: () => NOW, pageCacheMs: 60_000 });
     try {
       const load = async (url = "/") => {
@@ -337,14 +343,7 @@ describe("the page's script, security headers, compression and cost", () => {
   });
 
   it("builds the page from two statements, and an edition's page from one, however many rows", async () => {
-    const statements: string[] = [];
-    const counting: Db = {
-      ...t.db,
-      query: ((text: string, values?: unknown[]) => {
-        statements.push(text);
-        return t.db.query(text, values);
-      }) as Db["query"],
-    };
+    const { db: counting, statements } = countingStatements(t.db);
     const counted = await buildApp({ db: counting, logger: silentLogger, now: () => NOW });
     try {
       for (const url of ["/", "/?past=1&kind=all", "/?topic=databases&topic=security&q=f"]) {

@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation/index.js";
@@ -12,6 +11,7 @@ import {
   repoRoot,
   toolchainProblems,
 } from "../../scripts/pulumi/offline-env.js";
+export { freeLoopbackPort } from "../../scripts/net/freeLoopbackPort.js";
 
 /** Shared by the toolchain tests: prerequisites, throwaway Pulumi projects and Docker clean-up. */
 
@@ -34,17 +34,6 @@ export function requireImage(tag: string): void {
   if (sh("docker", ["image", "inspect", tag]).status !== 0) {
     throw new Error(`The local image ${tag} is missing: run \`bash scripts/images/build\``);
   }
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Removes the containers, networks and volumes carrying LABEL=VALUE. */
