@@ -67,7 +67,11 @@ export function headline(input: SummaryInput): string {
   const added = input.migrations.added;
   parts.push(added.length > 0 ? `adds ${plural(added.length, "migration")} (${list(added)})` : "adds no migration");
   for (const change of ORDER) {
-    const names = input.changes.resources.filter((r) => r.change === change).map((r) => r.name);
+    // By name: the engine's events arrive in whatever order the steps finish.
+    const names = input.changes.resources
+      .filter((r) => r.change === change)
+      .map((r) => r.name)
+      .sort();
     if (names.length > 0) parts.push(`${VERBS[change]} ${list(names)}`);
   }
   const roles = input.changes.resources.filter((r) => r.type === ROLE_TYPE);

@@ -172,6 +172,23 @@ describe("the comment", () => {
     expect(headline(input({ changes: { ...nothing, resources: [role] } }))).not.toContain("changes no role");
   });
 
+  it("names the resources of each kind of change by name, whatever order the engine's events came in", () => {
+    const container = (name: string) => ({
+      change: "replace" as const,
+      urn: `${API}-${name}`,
+      name,
+      type: "docker:index/container:Container",
+      properties: ["image"],
+    });
+    for (const order of [
+      ["app-api", "app-worker"],
+      ["app-worker", "app-api"],
+    ]) {
+      const changes: PreviewChanges = { ...nothing, resources: order.map(container) };
+      expect(headline(input({ changes }))).toContain("replaces `app-api`, `app-worker`");
+    }
+  });
+
   it("warns about edited, removed and out-of-order migrations", () => {
     const body = renderSummary(input({ migrations: { added: ["0_z"], removed: ["4_d"], edited: ["3_c"], outOfOrder: ["0_z"] } }));
     expect(body).toMatch(/`0_z` ⚠️ sorts before main's last migration/);
