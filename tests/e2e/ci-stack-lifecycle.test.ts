@@ -28,6 +28,7 @@ import {
   superuserSql,
   waitUntil,
 } from "./stackCommands.js";
+import { claimStack, releaseStack } from "./stackLeftovers.js";
 
 const ci = new StackCommands("ci");
 const postgres = "confradar-ci-postgres";
@@ -76,12 +77,7 @@ const failingMigration = "29991231000000001_e2e-fails-halfway";
 
 beforeAll(() => {
   requireDocker();
-  const existing = dockerNames("ps", "confradar-ci-");
-  if (existing.length > 0)
-    throw new Error(
-      `The e2e suite brings up the ci stack, but Docker already runs ${existing.join(", ")}: ` +
-        "take it down first (`npm run destroy -- --stack ci --wipe-volume`).",
-    );
+  claimStack("ci", "npm run destroy -- --stack ci --wipe-volume");
   for (const volume of anonymousVolumes()) anonymousBefore.add(volume);
 });
 
@@ -90,6 +86,7 @@ afterAll(async () => {
   // Whatever happened above, leave nothing running and no data volume behind.
   await ci.run("destroy", ["--wipe-volume"], "cleanup destroy --wipe-volume");
   ci.restore();
+  releaseStack("ci");
   const failed = ci.attempts.filter((a) => !a.ok);
   console.log(`[e2e ci] up/destroy on the first try: ${ci.attempts.length - failed.length} of ${ci.attempts.length}`);
 });

@@ -21,6 +21,7 @@ import {
   StackCommands,
   waitUntil,
 } from "./stackCommands.js";
+import { claimStack, releaseStack } from "./stackLeftovers.js";
 
 const dev = new StackCommands("dev");
 const pgadmin = "confradar-dev-pgadmin";
@@ -59,22 +60,13 @@ async function pgadminLogin(url: string, email: string, password: string, screen
 
 beforeAll(() => {
   requireDocker();
-  const existing = dockerNames("ps", "confradar-dev-");
-  if (existing.length > 0)
-    throw new Error(
-      `The e2e suite brings up the dev stack, but Docker already runs ${existing.join(", ")}: ` +
-        "take your dev stack down first (`npm run destroy`).",
-    );
-  if (dockerNames("volume", "confradar-dev-pgdata").length > 0)
-    throw new Error(
-      "The e2e suite would use your dev data volume confradar-dev-pgdata: back it up (`npm run db:backup`) and remove it " +
-        "(`npm run destroy -- --wipe-volume`), or run the suite on another machine.",
-    );
+  claimStack("dev", "npm run destroy");
 });
 
 afterAll(async () => {
   await dev.run("destroy", ["--wipe-volume"], "cleanup destroy --wipe-volume");
   dev.restore();
+  releaseStack("dev");
 });
 
 describe("the dev stack", () => {

@@ -11,6 +11,10 @@ import pg from "pg";
 import { readMigrationFiles } from "../../infra/migrationFiles.js";
 import { repoRoot } from "../../scripts/stack/stack.js";
 import { sh } from "../toolchain/pulumiProject.js";
+import { dockerNames } from "./dockerObjects.js";
+import { recordStackVolume } from "./stackLeftovers.js";
+
+export { dockerNames };
 
 /** How many migrations the repository holds (the suites add and remove their own around it). */
 export const committedMigrations = readMigrationFiles(path.join(repoRoot, "migrations")).names.length;
@@ -70,6 +74,7 @@ export class StackCommands {
     this.timings.push({ step: `${this.stack}: ${label}`, seconds });
     console.log(`[e2e ${this.stack}] ${label}: ${seconds.toFixed(1)} s (exit ${result.code})`);
     if (command === "up" || command === "destroy") this.attempts.push({ command: label, ok: result.code === 0 });
+    if (command === "up") recordStackVolume(this.stack);
     return { ...result, seconds };
   }
 
@@ -142,19 +147,6 @@ export class StackCommands {
     console.log(`[e2e ${this.stack}] timings written to ${file}`);
     rmSync(this.backendDir, { recursive: true, force: true });
   }
-}
-
-/** Names of Docker containers, networks or volumes that start with a prefix. */
-export function dockerNames(kind: "ps" | "network" | "volume", prefix: string): string[] {
-  const args =
-    kind === "ps"
-      ? ["ps", "-a", "--format", "{{.Names}}"]
-      : kind === "network"
-        ? ["network", "ls", "--format", "{{.Name}}"]
-        : ["volume", "ls", "--format", "{{.Name}}"];
-  return sh("docker", args)
-    .stdout.split("\n")
-    .filter((name) => name && name.startsWith(prefix));
 }
 
 /** Volumes Docker named itself (64 hex digits): what an image's VOLUME leaves behind when unmounted. */
