@@ -14,12 +14,14 @@ import {
   StackNetwork,
 } from "./components/index.js";
 import { dockerApiVersion, supportsHealthStartInterval } from "./dockerEngine.js";
+import { checkFixedPortsFree } from "./hostPorts.js";
 import { postgresUrl } from "./naming.js";
 import { loadStackConfig } from "./stackConfig.js";
 
 // Reads config, wires the components, exports outputs. Nothing else lives here.
 const config = loadStackConfig();
 const stack = pulumi.getStack();
+checkFixedPortsFree(config, stack);
 const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const health = {
   intervalSeconds: config.healthIntervalSeconds,

@@ -27,16 +27,31 @@ function majorOf(tag: string): string {
 }
 
 /**
+ * Whether an image reference names a registry host (registry.example.com/app:1, localhost:5000/pg:16):
+ * an image of the user's own, which no local build stands in for. Docker Hub names (postgres:16,
+ * dpage/pgadmin4:9) have no host part.
+ */
+export function namesOwnRegistry(reference: string): boolean {
+  const slash = reference.indexOf("/");
+  if (slash < 0) return false;
+  const first = reference.slice(0, slash);
+  return first === "localhost" || first.includes(".") || first.includes(":");
+}
+
+/**
  * Config values that point a stack at the locally built images. The stack files keep the official
  * images as the product's defaults; these overrides go into a generated config file, never into a
- * committed one.
+ * committed one. An image the stack file takes from a registry of its own is kept as written (with
+ * its postgresMajorVersion): a typo there must fail as the image it is, not run a stand-in.
  */
-export function localImageConfig(images: LocalImages): Record<string, string> {
+export function localImageConfig(images: LocalImages, stackConfig: Record<string, unknown> = {}): Record<string, string> {
+  const own = (key: string) => namesOwnRegistry(String(stackConfig[`confradar:${key}`] ?? ""));
   return {
-    "confradar:postgresImage": images.postgres,
-    "confradar:postgresMajorVersion": majorOf(images.postgres),
-    "confradar:appNodeImage": images.node,
-    "confradar:pgadminImage": images.pgadmin,
+    ...(own("postgresImage")
+      ? {}
+      : { "confradar:postgresImage": images.postgres, "confradar:postgresMajorVersion": majorOf(images.postgres) }),
+    ...(own("appNodeImage") ? {} : { "confradar:appNodeImage": images.node }),
+    ...(own("pgadminImage") ? {} : { "confradar:pgadminImage": images.pgadmin }),
   };
 }
 

@@ -97,7 +97,10 @@ function readStackFile(stack: string): StackFile {
 export function configFileFor(stack: string, mode: ImageMode): string {
   if (mode === "official") return stackFilePath(stack);
   const stackFile = readStackFile(stack);
-  const merged: StackFile = { ...stackFile, config: { ...stackFile.config, ...localImageConfig(readLocalImages(repoRoot)) } };
+  const merged: StackFile = {
+    ...stackFile,
+    config: { ...stackFile.config, ...localImageConfig(readLocalImages(repoRoot), stackFile.config) },
+  };
   const dir = path.join(repoRoot, ".pulumi-state", "config");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `Pulumi.${stack}.local-images.yaml`);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { chooseImageMode, localImageConfig } from "../../scripts/stack/images.js";
+import { chooseImageMode, localImageConfig, namesOwnRegistry } from "../../scripts/stack/images.js";
 import { toShellExports } from "../../scripts/stack/shellExports.js";
 import {
   decidePlugins,
@@ -31,6 +31,21 @@ describe("image selection", () => {
       "confradar:pgadminImage": "p:9",
     });
     expect(() => localImageConfig({ postgres: "pg:latest", node: "n", pgadmin: "p" })).toThrow(/major version/);
+  });
+
+  it("keeps an image the stack file takes from a registry of its own, with its major version", () => {
+    const images = { postgres: "confradar-local/postgres:16-bookworm", node: "n:24", pgadmin: "p:9" };
+    const own = { "confradar:postgresImage": "registry.example.com/pg:17", "confradar:postgresMajorVersion": "17" };
+    expect(localImageConfig(images, own)).toEqual({ "confradar:appNodeImage": "n:24", "confradar:pgadminImage": "p:9" });
+    // A Docker Hub name is what the local build stands in for.
+    expect(localImageConfig(images, { "confradar:postgresImage": "postgres:16-alpine" })).toHaveProperty(
+      "confradar:postgresImage",
+      "confradar-local/postgres:16-bookworm",
+    );
+    expect(namesOwnRegistry("localhost:5000/app:1")).toBe(true);
+    expect(namesOwnRegistry("localhost/app:1")).toBe(true);
+    expect(namesOwnRegistry("dpage/pgadmin4:9")).toBe(false);
+    expect(namesOwnRegistry("postgres:16")).toBe(false);
   });
 });
 
