@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse, stringify } from "yaml";
+import { CONFIG_NAMESPACE, parseStackConfig, StackConfigError } from "../../infra/config.js";
 import { offlinePulumiEnv } from "../pulumi/offline-env.js";
 import { chooseImageMode, type ImageMode, localImageConfig, readLocalImages } from "./images.js";
 import {
@@ -205,6 +206,33 @@ export function stackSetting(stack: string, key: string): string {
   };
   const value = readStackFile(stack).config?.[`confradar:${key}`];
   return String(typeof value === "object" ? "" : (value ?? project.config?.[key]?.default ?? ""));
+}
+
+/**
+ * The stack file's own `confradar:*` settings, checked as the program checks them (infra/config.ts)
+ * before anything runs: a bad value fails in a second with the program's message, and the
+ * local-images copy never replaces a value the file got wrong (a postgresMajorVersion of 14 would
+ * otherwise run as the local image's major without a word). Secrets stay encrypted: they count as
+ * set, and as secret.
+ */
+export function checkStackFileConfig(stack: string): void {
+  const raw: Record<string, string> = {};
+  const secretKeys = new Set<string>();
+  for (const [key, value] of Object.entries(readStackFile(stack).config ?? {})) {
+    if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
+    const name = key.slice(CONFIG_NAMESPACE.length + 1);
+    if (value !== null && typeof value === "object" && "secure" in value) {
+      raw[name] = "[secret]";
+      secretKeys.add(name);
+    } else raw[name] = value === null || value === undefined ? "" : String(value);
+  }
+  try {
+    parseStackConfig(raw, secretKeys);
+  } catch (error) {
+    if (error instanceof StackConfigError)
+      throw new UserError(`${error.message.replace("Invalid stack configuration", `Invalid settings in Pulumi.${stack}.yaml`)}`);
+    throw error;
+  }
 }
 
 /** True when the stack's PostgreSQL is an existing server rather than the Docker container. */
