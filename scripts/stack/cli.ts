@@ -14,14 +14,17 @@ import { migrationStatus, runMigrations } from "../../app/src/migrate/index.js";
 import { dockerName } from "../../infra/naming.js";
 import { ensureCli, ensureEngine, ensureImages, SetupError } from "../setup/setup.js";
 import { readLocalImages } from "./images.js";
+import { planPendingCreates } from "./pendingCreates.js";
 import { toShellExports } from "./shellExports.js";
 import {
   checkStackFileConfig,
   configFileFor,
+  dockerObjectId,
   dockerVersion,
   choosePlugins,
   isStack,
   imageMode,
+  pendingOperations,
   pulumi,
   repoRoot,
   selectStack,
@@ -170,9 +173,18 @@ async function main(): Promise<void> {
     case "preview":
       await pulumiOrFail(["preview", "--diff", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : [])], stack);
       return;
-    case "refresh":
-      await pulumiOrFail(["refresh", "--yes", "--skip-preview"], stack);
+    case "refresh": {
+      // After an interrupted `up`: what it left half-made is imported or cleared (scripts/stack/pendingCreates.ts).
+      const plan = planPendingCreates(await pendingOperations(stack), dockerObjectId);
+      for (const { urn, id } of plan.imports)
+        console.error(
+          `An interrupted update left ${urn.split("::").pop()} being created; Docker has it (${id.slice(0, 12)}): importing it.`,
+        );
+      for (const urn of plan.cleared)
+        console.error(`An interrupted update left ${urn.split("::").pop()} being created; clearing it (the next up makes it).`);
+      await pulumiOrFail(["refresh", "--yes", "--skip-preview", ...plan.flags], stack);
       return;
+    }
     case "destroy": {
       await pulumiOrFail(["destroy", "--yes", "--skip-preview", ...eventLog], stack);
       if (values["wipe-volume"]) {

@@ -5,6 +5,7 @@ import { parse, stringify } from "yaml";
 import { CONFIG_NAMESPACE, parseStackConfig, StackConfigError } from "../../infra/config.js";
 import { offlinePulumiEnv } from "../pulumi/offline-env.js";
 import { chooseImageMode, type ImageMode, localImageConfig, readLocalImages } from "./images.js";
+import type { DockerKind, PendingOperation } from "./pendingCreates.js";
 import {
   decidePlugins,
   installOfficialPlugins,
@@ -247,6 +248,23 @@ export function stackImages(stack: string): string[] {
   if (stackSetting(stack, "appEnabled") !== "false") images.push(stackSetting(stack, "appNodeImage"));
   if (stackSetting(stack, "pgadminEnabled") === "true") images.push(stackSetting(stack, "pgadminImage"));
   return images.filter(Boolean);
+}
+
+/** Operations an interrupted update left in the stack's state (`pulumi stack export`). */
+export async function pendingOperations(stack: string): Promise<PendingOperation[]> {
+  const { code, stdout } = await pulumi(["stack", "export"], { stack, capture: true });
+  if (code !== 0) throw new UserError(`Reading the ${stack} stack's state failed (pulumi stack export, its message is above).`);
+  const exported = JSON.parse(stdout) as { deployment?: { pending_operations?: PendingOperation[] } };
+  return exported.deployment?.pending_operations ?? [];
+}
+
+/** Docker's id for a container, network or volume of that name, if Docker has one. */
+export function dockerObjectId(kind: DockerKind, name: string): string | undefined {
+  const result = spawnSync("docker", [kind, "inspect", "--format", kind === "volume" ? "{{.Name}}" : "{{.Id}}", name], {
+    encoding: "utf8",
+  });
+  const id = result.stdout?.trim();
+  return result.status === 0 && id ? id : undefined;
 }
 
 export async function stackOutputs(stack: string, showSecrets: boolean): Promise<Record<string, unknown>> {
