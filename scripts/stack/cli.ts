@@ -14,17 +14,18 @@ import { migrationStatus, runMigrations } from "../../app/src/migrate/index.js";
 import { dockerName } from "../../infra/naming.js";
 import { ensureCli, ensureEngine, ensureImages, SetupError } from "../setup/setup.js";
 import { readLocalImages } from "./images.js";
-import { planPendingCreates } from "./pendingCreates.js";
+import { planPendingCreates, strayObjects } from "./pendingCreates.js";
 import { toShellExports } from "./shellExports.js";
 import {
   checkStackFileConfig,
   configFileFor,
-  dockerObjectId,
+  dockerVolumeExists,
   dockerVersion,
   choosePlugins,
   isStack,
   imageMode,
-  pendingOperations,
+  exportedState,
+  labelledDockerObjects,
   pulumi,
   repoRoot,
   selectStack,
@@ -174,15 +175,25 @@ async function main(): Promise<void> {
       await pulumiOrFail(["preview", "--diff", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : [])], stack);
       return;
     case "refresh": {
-      // After an interrupted `up`: what it left half-made is imported or cleared (scripts/stack/pendingCreates.ts).
-      const plan = planPendingCreates(await pendingOperations(stack), dockerObjectId);
-      for (const { urn, id } of plan.imports)
+      // After an interrupted `up`: what it left half-made is put right (scripts/stack/pendingCreates.ts).
+      const plan = planPendingCreates((await exportedState(stack)).pendingOperations, dockerVolumeExists);
+      for (const { urn } of plan.imports)
         console.error(
-          `An interrupted update left ${urn.split("::").pop()} being created; Docker has it (${id.slice(0, 12)}): importing it.`,
+          `An interrupted update left the volume ${urn.split("::").pop()} being created; Docker has it: importing it.`,
         );
       for (const urn of plan.cleared)
         console.error(`An interrupted update left ${urn.split("::").pop()} being created; clearing it (the next up makes it).`);
       await pulumiOrFail(["refresh", "--yes", "--skip-preview", ...plan.flags], stack);
+      const stateIds = new Set((await exportedState(stack)).resources.map((r) => r.id ?? ""));
+      for (const kind of ["container", "network"] as const)
+        for (const stray of strayObjects(labelledDockerObjects(kind, stack), stateIds)) {
+          console.error(
+            `The ${kind} ${stray.name} was made by an interrupted update and is in no state: removing it (the next up makes it).`,
+          );
+          spawnSync("docker", kind === "container" ? ["rm", "--force", stray.id] : ["network", "rm", stray.id], {
+            stdio: "inherit",
+          });
+        }
       return;
     }
     case "destroy": {

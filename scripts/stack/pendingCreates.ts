@@ -1,14 +1,17 @@
 /**
- * What `npm run refresh` does with the creates an interrupted `up` left pending.
+ * What `npm run refresh` puts right after an interrupted `up`.
  *
  * A killed `up` (Ctrl-C twice, an OOM kill, a power cut) can leave operations marked "creating" in
  * the state: Pulumi asked for the object but never heard back. Plain `pulumi refresh` keeps them
  * unless run interactively, and the next `up` then creates the Docker object again under the same
- * name: "Conflict. The container name ... is already in use". So refresh first looks each one up:
- * a container, network or volume that Docker has under the pending name is imported into the state
- * by its id (the next `up` updates or replaces it as the program says); every other pending create
- * (one Docker never made, a generated password, the migration step) is cleared, and the next `up`
- * makes it again.
+ * name: "Conflict. The container name ... is already in use". The same happens when the kill came
+ * between a replacement's create and Pulumi recording it. So:
+ *
+ * - a pending create of a volume Docker has is imported into the state by its name (a volume holds
+ *   data, so it is never removed here); every other pending create is cleared;
+ * - after the refresh, the stack's containers and networks (by the stack's label) that the state
+ *   does not list were made by an interrupted run and recorded nowhere: they are removed, and the
+ *   next `up` makes them again from the program. Containers hold no data (the volume does).
  */
 
 export interface PendingOperation {
@@ -16,17 +19,10 @@ export interface PendingOperation {
   resource: { urn: string; type: string; inputs?: Record<string, unknown> };
 }
 
-/** The Docker object kinds the state names by Docker's own id, with the CLI command that finds it. */
-export const IMPORTABLE_DOCKER_TYPES = {
-  "docker:index/container:Container": "container",
-  "docker:index/network:Network": "network",
-  "docker:index/volume:Volume": "volume",
-} as const;
-
-export type DockerKind = (typeof IMPORTABLE_DOCKER_TYPES)[keyof typeof IMPORTABLE_DOCKER_TYPES];
+const VOLUME_TYPE = "docker:index/volume:Volume";
 
 export interface PendingCreatePlan {
-  /** URN and id pairs for --import-pending-creates. */
+  /** URN and volume name pairs for --import-pending-creates. */
   imports: { urn: string; id: string }[];
   /** URNs cleared with --clear-pending-creates. */
   cleared: string[];
@@ -34,19 +30,18 @@ export interface PendingCreatePlan {
   flags: string[];
 }
 
-/** Decides, for each pending create, import (Docker has it) or clear. `lookup` asks Docker. */
+/** Decides, for each pending create, import (a volume Docker has) or clear. `volumeExists` asks Docker. */
 export function planPendingCreates(
   operations: readonly PendingOperation[],
-  lookup: (kind: DockerKind, name: string) => string | undefined,
+  volumeExists: (name: string) => boolean,
 ): PendingCreatePlan {
   const imports: { urn: string; id: string }[] = [];
   const cleared: string[] = [];
   for (const op of operations) {
     if (op.type !== "creating") continue;
-    const kind = IMPORTABLE_DOCKER_TYPES[op.resource.type as keyof typeof IMPORTABLE_DOCKER_TYPES];
     const name = op.resource.inputs?.name;
-    const id = kind && typeof name === "string" && name !== "" ? lookup(kind, name) : undefined;
-    if (id) imports.push({ urn: op.resource.urn, id });
+    if (op.resource.type === VOLUME_TYPE && typeof name === "string" && name !== "" && volumeExists(name))
+      imports.push({ urn: op.resource.urn, id: name });
     else cleared.push(op.resource.urn);
   }
   const flags = [
@@ -54,4 +49,14 @@ export function planPendingCreates(
     ...(cleared.length > 0 ? ["--clear-pending-creates"] : []),
   ];
   return { imports, cleared, flags };
+}
+
+export interface DockerObject {
+  id: string;
+  name: string;
+}
+
+/** The stack's Docker objects that no resource in the state has as its id. */
+export function strayObjects(inDocker: readonly DockerObject[], stateIds: ReadonlySet<string>): DockerObject[] {
+  return inDocker.filter((object) => !stateIds.has(object.id));
 }

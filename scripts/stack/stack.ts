@@ -5,7 +5,7 @@ import { parse, stringify } from "yaml";
 import { CONFIG_NAMESPACE, parseStackConfig, StackConfigError } from "../../infra/config.js";
 import { offlinePulumiEnv } from "../pulumi/offline-env.js";
 import { chooseImageMode, type ImageMode, localImageConfig, readLocalImages } from "./images.js";
-import type { DockerKind, PendingOperation } from "./pendingCreates.js";
+import type { DockerObject, PendingOperation } from "./pendingCreates.js";
 import {
   decidePlugins,
   installOfficialPlugins,
@@ -250,21 +250,47 @@ export function stackImages(stack: string): string[] {
   return images.filter(Boolean);
 }
 
-/** Operations an interrupted update left in the stack's state (`pulumi stack export`). */
-export async function pendingOperations(stack: string): Promise<PendingOperation[]> {
+/** The stack's state as `pulumi stack export` gives it: resources (ids, types) and pending operations. */
+export async function exportedState(
+  stack: string,
+): Promise<{ resources: { urn: string; type: string; id?: string }[]; pendingOperations: PendingOperation[] }> {
   const { code, stdout } = await pulumi(["stack", "export"], { stack, capture: true });
   if (code !== 0) throw new UserError(`Reading the ${stack} stack's state failed (pulumi stack export, its message is above).`);
-  const exported = JSON.parse(stdout) as { deployment?: { pending_operations?: PendingOperation[] } };
-  return exported.deployment?.pending_operations ?? [];
+  const exported = JSON.parse(stdout) as {
+    deployment?: { resources?: { urn: string; type: string; id?: string }[]; pending_operations?: PendingOperation[] };
+  };
+  return { resources: exported.deployment?.resources ?? [], pendingOperations: exported.deployment?.pending_operations ?? [] };
 }
 
-/** Docker's id for a container, network or volume of that name, if Docker has one. */
-export function dockerObjectId(kind: DockerKind, name: string): string | undefined {
-  const result = spawnSync("docker", [kind, "inspect", "--format", kind === "volume" ? "{{.Name}}" : "{{.Id}}", name], {
-    encoding: "utf8",
-  });
-  const id = result.stdout?.trim();
-  return result.status === 0 && id ? id : undefined;
+/** True when Docker has a volume of that name. */
+export function dockerVolumeExists(name: string): boolean {
+  return spawnSync("docker", ["volume", "inspect", name], { stdio: "ignore" }).status === 0;
+}
+
+/** The stack's containers or networks in Docker, by the stack's label, with their full ids. */
+export function labelledDockerObjects(kind: "container" | "network", stack: string): DockerObject[] {
+  const list = kind === "container" ? ["ps", "-a", "--no-trunc"] : ["network", "ls", "--no-trunc"];
+  const result = spawnSync(
+    "docker",
+    [
+      ...list,
+      "--filter",
+      `label=com.confradar.stack=${stack}`,
+      "--format",
+      kind === "container" ? "{{.ID}}\t{{.Names}}" : "{{.ID}}\t{{.Name}}",
+    ],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (result.status !== 0) return [];
+  return result.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [id = "", name = ""] = line.split("\t");
+      return { id, name };
+    });
 }
 
 export async function stackOutputs(stack: string, showSecrets: boolean): Promise<Record<string, unknown>> {

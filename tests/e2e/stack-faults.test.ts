@@ -675,6 +675,7 @@ describe("the stack under faults", () => {
       const delay = between(1000, 20_000);
       const started = stack.start("up", [], `up ${i}/10, killed at ${(delay / 1000).toFixed(1)} s`);
       const killed = await started.kill(delay);
+      const killedUp = await started.done;
       stack.attempts.pop();
       // The documented recovery (docs/troubleshooting.md, "A stuck lock after an interrupted up").
       const cancel = await stack.pulumi(["cancel", "--yes", "--stack", stackName]).then(
@@ -697,10 +698,12 @@ describe("the stack under faults", () => {
         `kill ${i} at ${(delay / 1000).toFixed(1)} s (${killed ? "mid-run" : "after it ended"}): cancel ${cancel.code}, refresh ${refresh.code}, up ${up.code}, preview ${preview.code}${extra.length ? `, orphans ${extra.join(" ")}` : ""}`,
       );
       console.log(`[e2e faults] ${outcomes.at(-1)}`);
-      if (!ok)
-        console.log(
-          `[e2e faults] kill ${i} did not converge:\n${[refresh.output, up.output, preview.output].join("\n").slice(-6000)}`,
-        );
+      if (!ok) {
+        const file = path.join(artifactsDir, `faults-kill-${i}.log`);
+        mkdirSync(artifactsDir, { recursive: true });
+        writeFileSync(file, [killedUp.output, refresh.output, up.output, preview.output].join("\n\n=====\n\n"));
+        console.log(`[e2e faults] kill ${i} did not converge; the four commands' output: ${file}`);
+      }
     }
     record({
       test: "`up` killed at random points ×10, then `cancel`, `refresh`, `up`",

@@ -117,10 +117,14 @@ export class StackCommands {
       await new Promise((r) => setTimeout(r, ms));
       const wasRunning = running;
       if (wasRunning && child.pid) {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // Ended between the check and the signal.
+        // The CLI starts its language host in a process group of its own: kill the whole tree, as
+        // a power cut would, or it lives on as an orphan.
+        for (const pid of [child.pid, ...descendantsOf(child.pid)]) {
+          try {
+            process.kill(pid === child.pid ? -pid : pid, "SIGKILL");
+          } catch {
+            // Ended between the listing and the signal.
+          }
         }
       }
       await done;
@@ -199,6 +203,21 @@ export class StackCommands {
     console.log(`[e2e ${this.stack}] timings written to ${file}`);
     rmSync(this.backendDir, { recursive: true, force: true });
   }
+}
+
+/** Every process below `root` (children, their children, ...), from `ps`. */
+function descendantsOf(root: number): number[] {
+  const parentOf = sh("ps", ["-eo", "pid=,ppid="])
+    .stdout.split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter((pair) => pair.length === 2 && pair.every(Number.isFinite));
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [pid, ppid] of parentOf) if (ppid === parent && !found.includes(pid!)) (found.push(pid!), queue.push(pid!));
+  }
+  return found;
 }
 
 /** Volumes Docker named itself (64 hex digits): what an image's VOLUME leaves behind when unmounted. */

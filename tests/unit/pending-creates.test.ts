@@ -1,36 +1,31 @@
 import { describe, expect, it } from "vitest";
-import { planPendingCreates, type PendingOperation } from "../../scripts/stack/pendingCreates.js";
+import { planPendingCreates, strayObjects, type PendingOperation } from "../../scripts/stack/pendingCreates.js";
 
-// After a killed `up`, refresh imports what Docker made and clears the rest, so the next `up`
-// neither creates a name twice nor forgets an object.
-describe("pending creates after an interrupted up", () => {
+// After a killed `up`, refresh keeps what holds data, clears the rest of the pending creates, and
+// removes the containers and networks no state lists, so the next `up` never creates a name twice.
+describe("putting right an interrupted up", () => {
   const op = (type: string, name: string | undefined, urnName: string, opType = "creating"): PendingOperation => ({
     type: opType,
     resource: { urn: `urn:pulumi:ci::confradar::${type}::${urnName}`, type, inputs: name === undefined ? {} : { name } },
   });
 
-  it("imports the containers, networks and volumes Docker has under the pending name", () => {
-    const ids: Record<string, string> = {
-      "container/confradar-ci-api": "6be2e7ef8d42",
-      "volume/confradar-ci-pgdata": "confradar-ci-pgdata",
-    };
+  it("imports a pending volume Docker has, and clears every other pending create", () => {
+    const volumes = new Set(["confradar-ci-pgdata"]);
     const plan = planPendingCreates(
       [
         op("docker:index/container:Container", "confradar-ci-api", "app-api"),
-        op("docker:index/container:Container", "confradar-ci-worker", "app-worker"),
         op("docker:index/volume:Volume", "confradar-ci-pgdata", "postgres-data"),
+        op("docker:index/volume:Volume", "confradar-ci-other", "other-data"),
         op("random:index/randomPassword:RandomPassword", undefined, "app-password"),
         op("docker:index/container:Container", "confradar-ci-postgres", "postgres", "updating"),
       ],
-      (kind, name) => ids[`${kind}/${name}`],
+      (name) => volumes.has(name),
     );
-    expect(plan.imports.map((i) => i.id)).toEqual(["6be2e7ef8d42", "confradar-ci-pgdata"]);
-    expect(plan.cleared.map((urn) => urn.split("::").pop())).toEqual(["app-worker", "app-password"]);
+    expect(plan.imports).toEqual([
+      { urn: "urn:pulumi:ci::confradar::docker:index/volume:Volume::postgres-data", id: "confradar-ci-pgdata" },
+    ]);
+    expect(plan.cleared.map((urn) => urn.split("::").pop())).toEqual(["app-api", "other-data", "app-password"]);
     expect(plan.flags).toEqual([
-      "--import-pending-creates",
-      "urn:pulumi:ci::confradar::docker:index/container:Container::app-api",
-      "--import-pending-creates",
-      "6be2e7ef8d42",
       "--import-pending-creates",
       "urn:pulumi:ci::confradar::docker:index/volume:Volume::postgres-data",
       "--import-pending-creates",
@@ -40,6 +35,14 @@ describe("pending creates after an interrupted up", () => {
   });
 
   it("passes no flag when nothing is pending", () => {
-    expect(planPendingCreates([], () => "x").flags).toEqual([]);
+    expect(planPendingCreates([], () => true).flags).toEqual([]);
+  });
+
+  it("names the stack's objects that no resource in the state has as its id", () => {
+    const docker = [
+      { id: "aaa", name: "confradar-ci-api" },
+      { id: "bbb", name: "confradar-ci-postgres" },
+    ];
+    expect(strayObjects(docker, new Set(["aaa", "ccc"]))).toEqual([{ id: "bbb", name: "confradar-ci-postgres" }]);
   });
 });
