@@ -215,7 +215,11 @@ function descendantsOf(root: number): number[] {
   const queue = [root];
   while (queue.length > 0) {
     const parent = queue.shift()!;
-    for (const [pid, ppid] of parentOf) if (ppid === parent && !found.includes(pid!)) (found.push(pid!), queue.push(pid!));
+    for (const [pid, ppid] of parentOf) {
+      if (ppid !== parent || found.includes(pid!)) continue;
+      found.push(pid!);
+      queue.push(pid!);
+    }
   }
   return found;
 }
