@@ -552,9 +552,9 @@ describe("the stack under faults", () => {
       `import type { MigrationBuilder } from "node-pg-migrate";\n\n` +
         `export async function up(pgm: MigrationBuilder): Promise<void> {\n` +
         `  pgm.createTable("e2e_slow", { id: "id", n: { type: "integer", notNull: true } });\n` +
-        `  pgm.sql("SELECT pg_sleep(0.5)");\n` +
+        `  pgm.sql("SELECT pg_sleep(1)");\n` +
         `  pgm.sql("INSERT INTO e2e_slow (n) SELECT g FROM generate_series(1, 1000) AS g");\n` +
-        `  pgm.sql("SELECT pg_sleep(0.5)");\n` +
+        `  pgm.sql("SELECT pg_sleep(1)");\n` +
         `  pgm.createIndex("e2e_slow", "n");\n}\n\n` +
         `export async function down(pgm: MigrationBuilder): Promise<void> {\n  pgm.dropTable("e2e_slow");\n}\n`,
     );
