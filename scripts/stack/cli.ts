@@ -14,13 +14,18 @@ import { migrationStatus, runMigrations } from "../../app/src/migrate/index.js";
 import { dockerName } from "../../infra/naming.js";
 import { ensureCli, ensureEngine, ensureImages, SetupError } from "../setup/setup.js";
 import { readLocalImages } from "./images.js";
+import { planPendingCreates, strayObjects } from "./pendingCreates.js";
 import { toShellExports } from "./shellExports.js";
 import {
+  checkStackFileConfig,
   configFileFor,
+  dockerVolumeExists,
   dockerVersion,
   choosePlugins,
   isStack,
   imageMode,
+  exportedState,
+  labelledDockerObjects,
   pulumi,
   repoRoot,
   selectStack,
@@ -41,7 +46,7 @@ const USAGE = `usage: tsx scripts/stack/cli.ts COMMAND [--stack dev|ci|staging|N
   preview [--expect-no-changes]   show what \`up\` would change, including pending migrations
   refresh               compare the state with what runs in Docker
   destroy [--wipe-volume] [--event-log FILE]  take the stack down; --wipe-volume also removes a retained data volume
-  outputs [--shell] [--show-secrets]   print the outputs (as JSON, or as export lines)
+  outputs [--shell] [--show-secrets]   print the outputs (as JSON, or as export lines); secrets only with --show-secrets
   db:psql [--role migrator|app|readonly|superuser]   psql inside the server container
   db:backup [--file PATH]   pg_dump (custom format) to backups/STACK-TIMESTAMP.dump
   db:restore --file PATH    restore a dump made by db:backup (replaces the schema's contents)
@@ -121,6 +126,7 @@ async function main(): Promise<void> {
       `The ${stack} stack uses an existing server: there is no data volume to wipe. \`destroy\` keeps the database ` +
         `and its roles unless confradar:retainDatabase is false (set it, run \`up\`, then \`destroy\`).`,
     );
+  if (command === "up" || command === "preview") checkStackFileConfig(stack);
   // The first command on a fresh machine sets up what it needs (scripts/setup/setup.ts).
   try {
     await ensureEngine();
@@ -168,9 +174,28 @@ async function main(): Promise<void> {
     case "preview":
       await pulumiOrFail(["preview", "--diff", ...(values["expect-no-changes"] ? ["--expect-no-changes"] : [])], stack);
       return;
-    case "refresh":
-      await pulumiOrFail(["refresh", "--yes", "--skip-preview"], stack);
+    case "refresh": {
+      // After an interrupted `up`: what it left half-made is put right (scripts/stack/pendingCreates.ts).
+      const plan = planPendingCreates((await exportedState(stack)).pendingOperations, dockerVolumeExists);
+      for (const { urn } of plan.imports)
+        console.error(
+          `An interrupted update left the volume ${urn.split("::").pop()} being created; Docker has it: importing it.`,
+        );
+      for (const urn of plan.cleared)
+        console.error(`An interrupted update left ${urn.split("::").pop()} being created; clearing it (the next up makes it).`);
+      await pulumiOrFail(["refresh", "--yes", "--skip-preview", ...plan.flags], stack);
+      const stateIds = new Set((await exportedState(stack)).resources.map((r) => r.id ?? ""));
+      for (const kind of ["container", "network"] as const)
+        for (const stray of strayObjects(labelledDockerObjects(kind, stack), stateIds)) {
+          console.error(
+            `The ${kind} ${stray.name} was made by an interrupted update and is in no state: removing it (the next up makes it).`,
+          );
+          spawnSync("docker", kind === "container" ? ["rm", "--force", stray.id] : ["network", "rm", stray.id], {
+            stdio: "inherit",
+          });
+        }
       return;
+    }
     case "destroy": {
       await pulumiOrFail(["destroy", "--yes", "--skip-preview", ...eventLog], stack);
       if (values["wipe-volume"]) {
@@ -183,12 +208,19 @@ async function main(): Promise<void> {
       return;
     }
     case "outputs": {
-      const outputs = await stackOutputs(stack, values["show-secrets"]! || values.shell!);
+      const outputs = await stackOutputs(stack, values["show-secrets"]!);
       if (Object.keys(outputs).length === 0)
         throw new UserError(
           `The ${stack} stack has no outputs: run \`npm run up${stack === "dev" ? "" : ` -- --stack ${stack}`}\` first.`,
         );
-      console.log(values.shell ? toShellExports(outputs) : JSON.stringify(outputs, null, 2));
+      if (!values.shell) {
+        console.log(JSON.stringify(outputs, null, 2));
+        return;
+      }
+      // Export lines carry values, not Pulumi's "[secret]" mask: a secret is printed only when asked.
+      const hidden = Object.keys(outputs).filter((key) => outputs[key] === "[secret]");
+      console.log(toShellExports(Object.fromEntries(Object.entries(outputs).filter(([key]) => !hidden.includes(key)))));
+      if (hidden.length > 0) console.error(`left out (secret): ${hidden.join(", ")}; add --show-secrets to export them too`);
       return;
     }
     case "db:psql": {

@@ -1,4 +1,4 @@
-/** `export NAME='value'` lines for stack outputs, for `eval "$(npm run -s outputs -- --shell)"`. */
+/** `export NAME='value'` lines for stack outputs, for `eval "$(npm run -s outputs -- --shell --show-secrets)"`. */
 export function toShellExports(outputs: Record<string, unknown>): string {
   return Object.entries(outputs)
     .filter(([, value]) => value !== null && value !== undefined)

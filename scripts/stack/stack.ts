@@ -2,8 +2,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse, stringify } from "yaml";
+import { CONFIG_NAMESPACE, parseStackConfig, StackConfigError } from "../../infra/config.js";
 import { offlinePulumiEnv } from "../pulumi/offline-env.js";
 import { chooseImageMode, type ImageMode, localImageConfig, readLocalImages } from "./images.js";
+import type { DockerObject, PendingOperation } from "./pendingCreates.js";
 import {
   decidePlugins,
   installOfficialPlugins,
@@ -207,6 +209,33 @@ export function stackSetting(stack: string, key: string): string {
   return String(typeof value === "object" ? "" : (value ?? project.config?.[key]?.default ?? ""));
 }
 
+/**
+ * The stack file's own `confradar:*` settings, checked as the program checks them (infra/config.ts)
+ * before anything runs: a bad value fails in a second with the program's message, and the
+ * local-images copy never replaces a value the file got wrong (a postgresMajorVersion of 14 would
+ * otherwise run as the local image's major without a word). Secrets stay encrypted: they count as
+ * set, and as secret.
+ */
+export function checkStackFileConfig(stack: string): void {
+  const raw: Record<string, string> = {};
+  const secretKeys = new Set<string>();
+  for (const [key, value] of Object.entries(readStackFile(stack).config ?? {})) {
+    if (!key.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
+    const name = key.slice(CONFIG_NAMESPACE.length + 1);
+    if (value !== null && typeof value === "object" && "secure" in value) {
+      raw[name] = "[secret]";
+      secretKeys.add(name);
+    } else raw[name] = value === null || value === undefined ? "" : String(value);
+  }
+  try {
+    parseStackConfig(raw, secretKeys);
+  } catch (error) {
+    if (error instanceof StackConfigError)
+      throw new UserError(`${error.message.replace("Invalid stack configuration", `Invalid settings in Pulumi.${stack}.yaml`)}`);
+    throw error;
+  }
+}
+
 /** True when the stack's PostgreSQL is an existing server rather than the Docker container. */
 export function usesExistingServer(stack: string): boolean {
   return stackSetting(stack, "postgresSource") === "existing";
@@ -219,6 +248,49 @@ export function stackImages(stack: string): string[] {
   if (stackSetting(stack, "appEnabled") !== "false") images.push(stackSetting(stack, "appNodeImage"));
   if (stackSetting(stack, "pgadminEnabled") === "true") images.push(stackSetting(stack, "pgadminImage"));
   return images.filter(Boolean);
+}
+
+/** The stack's state as `pulumi stack export` gives it: resources (ids, types) and pending operations. */
+export async function exportedState(
+  stack: string,
+): Promise<{ resources: { urn: string; type: string; id?: string }[]; pendingOperations: PendingOperation[] }> {
+  const { code, stdout } = await pulumi(["stack", "export"], { stack, capture: true });
+  if (code !== 0) throw new UserError(`Reading the ${stack} stack's state failed (pulumi stack export, its message is above).`);
+  const exported = JSON.parse(stdout) as {
+    deployment?: { resources?: { urn: string; type: string; id?: string }[]; pending_operations?: PendingOperation[] };
+  };
+  return { resources: exported.deployment?.resources ?? [], pendingOperations: exported.deployment?.pending_operations ?? [] };
+}
+
+/** True when Docker has a volume of that name. */
+export function dockerVolumeExists(name: string): boolean {
+  return spawnSync("docker", ["volume", "inspect", name], { stdio: "ignore" }).status === 0;
+}
+
+/** The stack's containers or networks in Docker, by the stack's label, with their full ids. */
+export function labelledDockerObjects(kind: "container" | "network", stack: string): DockerObject[] {
+  const list = kind === "container" ? ["ps", "-a", "--no-trunc"] : ["network", "ls", "--no-trunc"];
+  const result = spawnSync(
+    "docker",
+    [
+      ...list,
+      "--filter",
+      `label=com.confradar.stack=${stack}`,
+      "--format",
+      kind === "container" ? "{{.ID}}\t{{.Names}}" : "{{.ID}}\t{{.Name}}",
+    ],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (result.status !== 0) return [];
+  return result.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [id = "", name = ""] = line.split("\t");
+      return { id, name };
+    });
 }
 
 export async function stackOutputs(stack: string, showSecrets: boolean): Promise<Record<string, unknown>> {

@@ -28,6 +28,13 @@ export interface CommandResult {
   seconds: number;
 }
 
+export interface StartedCommand {
+  pid: number;
+  done: Promise<CommandResult>;
+  /** SIGKILL to the command's process group after `ms`; true when it was still running. */
+  kill: (ms: number) => Promise<boolean>;
+}
+
 export interface StepTiming {
   step: string;
   seconds: number;
@@ -39,6 +46,8 @@ export class StackCommands {
   readonly timings: StepTiming[] = [];
   /** Every `up` and `destroy`, and whether it succeeded on its first try. */
   readonly attempts: { command: string; ok: boolean }[] = [];
+  /** What every command printed, in order (commands run with --show-secrets left out): the secrets audit reads it. */
+  readonly transcript: string[] = [];
   private readonly stackFile: string;
   private readonly stackFileBefore: string;
 
@@ -75,7 +84,53 @@ export class StackCommands {
     console.log(`[e2e ${this.stack}] ${label}: ${seconds.toFixed(1)} s (exit ${result.code})`);
     if (command === "up" || command === "destroy") this.attempts.push({ command: label, ok: result.code === 0 });
     if (command === "up") recordStackVolume(this.stack);
+    if (!args.includes("--show-secrets")) this.transcript.push(result.output);
     return { ...result, seconds };
+  }
+
+  /**
+   * `npm run COMMAND` in a process group of its own, for a test that kills it midway: `kill(ms)`
+   * sends SIGKILL to the whole group (npm, the CLI, the language host, the plugins) after `ms`, as
+   * a power cut or an OOM kill would, and says whether the command was still running then.
+   */
+  start(command: string, args: string[] = [], label = `${command} ${args.join(" ")}`.trim()): StartedCommand {
+    const started = performance.now();
+    const child = spawn("npm", ["run", "-s", command, "--", "--stack", this.stack, ...args], {
+      cwd: repoRoot,
+      env: this.env(),
+      detached: true,
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    let running = true;
+    const done = new Promise<CommandResult>((resolve) => {
+      child.on("close", (code) => {
+        running = false;
+        const seconds = (performance.now() - started) / 1000;
+        console.log(`[e2e ${this.stack}] ${label}: ${seconds.toFixed(1)} s (exit ${code ?? "killed"})`);
+        this.transcript.push(output);
+        resolve({ code: code ?? 137, output, seconds });
+      });
+    });
+    const kill = async (ms: number): Promise<boolean> => {
+      await new Promise((r) => setTimeout(r, ms));
+      const wasRunning = running;
+      if (wasRunning && child.pid) {
+        // The CLI starts its language host in a process group of its own: kill the whole tree, as
+        // a power cut would, or it lives on as an orphan.
+        for (const pid of [child.pid, ...descendantsOf(child.pid)]) {
+          try {
+            process.kill(pid === child.pid ? -pid : pid, "SIGKILL");
+          } catch {
+            // Ended between the listing and the signal.
+          }
+        }
+      }
+      await done;
+      return wasRunning;
+    };
+    return { pid: child.pid ?? -1, done, kill };
   }
 
   /**
@@ -92,6 +147,7 @@ export class StackCommands {
       child.on("close", (code) => resolve({ code: code ?? 1, output }));
       child.stdin.end(input ?? "");
     });
+    if (!args.includes("--show-secrets")) this.transcript.push(result.output);
     if (result.code !== 0) throw new Error(`npm run pulumi -- ${args.join(" ")} failed (exit ${result.code}):\n${result.output}`);
     return { ...result, seconds: (performance.now() - started) / 1000 };
   }
@@ -147,6 +203,25 @@ export class StackCommands {
     console.log(`[e2e ${this.stack}] timings written to ${file}`);
     rmSync(this.backendDir, { recursive: true, force: true });
   }
+}
+
+/** Every process below `root` (children, their children, ...), from `ps`. */
+function descendantsOf(root: number): number[] {
+  const parentOf = sh("ps", ["-eo", "pid=,ppid="])
+    .stdout.split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter((pair) => pair.length === 2 && pair.every(Number.isFinite));
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [pid, ppid] of parentOf) {
+      if (ppid !== parent || found.includes(pid!)) continue;
+      found.push(pid!);
+      queue.push(pid!);
+    }
+  }
+  return found;
 }
 
 /** Volumes Docker named itself (64 hex digits): what an image's VOLUME leaves behind when unmounted. */
