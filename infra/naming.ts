@@ -127,10 +127,6 @@ export function postgresUrl(c: ConnectionFacts, tls: UrlTls = { sslmode: "disabl
 /** Where the app containers find the existing server's CA bundle (uploaded by the stack). */
 export const CONTAINER_ROOT_CERT_PATH = "/etc/confradar/postgres-root.crt";
 
-export function httpUrl(host: string, port: number, path = "/"): string {
-  return `http://${host}:${port}${path}`;
-}
-
 /** pgAdmin's servers.json: one server, password through a passfile (pgadmin4#8663). */
 export function pgadminServersJson(server: {
   name: string;

@@ -36,14 +36,11 @@ export class Migrations extends pulumi.ComponentResource {
   public readonly step: MigrationStep;
   /** Every migration applied in the database, in order. */
   public readonly applied: pulumi.Output<string[]>;
-  /** Migrations found in the folder (known at preview time). */
-  public readonly files: string[];
   public readonly serverVersion: pulumi.Output<string>;
 
   constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:database:Migrations", name, {}, opts);
     const files = readMigrationFiles(args.migrationsDir);
-    this.files = files.names;
     this.step = new MigrationStep(
       `${name}-step`,
       {

@@ -19,7 +19,6 @@ import {
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
 /** The committed stacks; a stack is any Pulumi.NAME.yaml beside Pulumi.yaml (tests write their own). */
 export const STACKS = ["dev", "ci", "staging"] as const;
-export type StackName = (typeof STACKS)[number];
 
 /** Stack names the CLI accepts: a Pulumi stack name that also makes valid Docker object names. */
 const STACK_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;

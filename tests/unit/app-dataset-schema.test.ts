@@ -15,7 +15,7 @@ function errorOf(json: unknown): string {
 }
 
 describe("the dataset schema", () => {
-  it("accepts the CONTRACTS format and fills defaults", () => {
+  it("accepts the dataset's format and fills defaults", () => {
     const json = fixture();
     delete json.conferences[0].deadlines[0].timezone;
     delete json.conferences[0].deadlines[0].note;

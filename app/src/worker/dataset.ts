@@ -49,7 +49,7 @@ export const datasetConferenceSchema = z.strictObject({
 });
 
 /**
- * The dataset file (data/conferences.json), as CONTRACTS.md defines it. Unknown fields are
+ * The dataset file (data/conferences.json): this schema is where its format is defined. Unknown fields are
  * errors, so a misspelt "estimate" fails loudly instead of being ignored.
  */
 export const datasetSchema = z
