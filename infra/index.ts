@@ -2,7 +2,6 @@ import "../app/src/check-node.js"; // first: the Node.js version check (app/src/
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   AppService,
   DatabaseAccess,
@@ -17,12 +16,13 @@ import { dockerApiVersion, supportsHealthStartInterval } from "./dockerEngine.js
 import { checkFixedPortsFree } from "./hostPorts.js";
 import { postgresUrl } from "./naming.js";
 import { loadStackConfig } from "./stackConfig.js";
+import { repoRoot } from "../app/src/paths.js";
 
 // Reads config, wires the components, exports outputs. Nothing else lives here.
 const config = loadStackConfig();
 const stack = pulumi.getStack();
 checkFixedPortsFree(config, stack);
-const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const projectDir = repoRoot;
 const health = {
   intervalSeconds: config.healthIntervalSeconds,
   timeoutSeconds: config.healthTimeoutSeconds,

@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { findAppRoot } from "./paths.js";
+import { appRoot } from "./paths.js";
 import { redact } from "./redact.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -178,7 +178,7 @@ function showValue(value: string, secret: boolean | undefined): string {
  * Reads and validates the environment. Empty strings count as unset, so `PORT=` in a .env file
  * gives the default rather than an error.
  */
-export function loadConfig(env: Env = process.env, appRoot: string = findAppRoot()): AppConfig {
+export function loadConfig(env: Env = process.env, root: string = appRoot): AppConfig {
   const problems: string[] = [];
   const parsed: Partial<Record<string, unknown>> = {};
   for (const name of CONFIG_VARIABLES) {
@@ -206,7 +206,7 @@ export function loadConfig(env: Env = process.env, appRoot: string = findAppRoot
     pageCacheMs: v.PAGE_CACHE_MS,
     dbStartupTimeoutMs: v.DB_STARTUP_TIMEOUT_MS,
     ingestIntervalSeconds: v.INGEST_INTERVAL_SECONDS,
-    datasetPath: path.resolve(appRoot, v.DATASET_PATH),
-    workerHeartbeatFile: path.resolve(appRoot, v.WORKER_HEARTBEAT_FILE),
+    datasetPath: path.resolve(root, v.DATASET_PATH),
+    workerHeartbeatFile: path.resolve(root, v.WORKER_HEARTBEAT_FILE),
   };
 }

@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { appRoot } from "./paths.js";
 
 /** The package name that marks the repository's own package.json (also /app/package.json in the image). */
 const PACKAGE_NAME = "confradar-infra";
@@ -78,9 +78,9 @@ export function readEnginesNode(fromDir: string): string {
   }
 }
 
-/** The requirement as package.json states it, found from this module's own location (source or dist/). */
+/** The requirement as the app's package.json states it (the checkout's, or /app's in the image). */
 export function requiredNodeRange(): string {
-  return readEnginesNode(path.dirname(fileURLToPath(import.meta.url)));
+  return readEnginesNode(appRoot);
 }
 
 /** Exits with status 1 and the message on stderr when the running Node does not meet engines.node. */

@@ -3,11 +3,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * The directory holding package.json: the repository root when running from source
- * (app/src/...), /app in the image (dist/app/src/...). Found by walking up, because the
- * compiled files sit one level deeper than the sources.
+ * The nearest folder above `startFile` that holds a package.json. Walked up rather than a fixed
+ * `../..`, because the compiled files (dist/app/src/...) sit one level deeper than the sources.
  */
-export function findAppRoot(startFile: string = fileURLToPath(import.meta.url)): string {
+function findPackageRoot(startFile: string): string {
   let dir = path.dirname(startFile);
   for (;;) {
     if (existsSync(path.join(dir, "package.json"))) return dir;
@@ -16,3 +15,12 @@ export function findAppRoot(startFile: string = fileURLToPath(import.meta.url)):
     dir = parent;
   }
 }
+
+/**
+ * The app's root, the folder holding package.json: the repository root when running from source,
+ * /app in the image. The one answer to "where is the checkout": scripts, infra and tests use it too.
+ */
+export const appRoot: string = findPackageRoot(fileURLToPath(import.meta.url));
+
+/** The repository root, for the scripts and tests that only ever run in a checkout: the app's root there. */
+export const repoRoot: string = appRoot;

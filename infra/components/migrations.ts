@@ -1,7 +1,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { MIGRATIONS_SCHEMA } from "../../app/src/migrate/ledger.js";
-import { readMigrationFiles } from "../migrationFiles.js";
+import { readMigrationSet } from "../../app/src/migrate/files.js";
 import { MigrationStep } from "../providers/migrationRunner.js";
 
 export interface MigrationsArgs {
@@ -40,7 +40,7 @@ export class Migrations extends pulumi.ComponentResource {
 
   constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:database:Migrations", name, {}, opts);
-    const files = readMigrationFiles(args.migrationsDir);
+    const files = readMigrationSet(args.migrationsDir);
     this.step = new MigrationStep(
       `${name}-step`,
       {

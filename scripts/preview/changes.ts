@@ -5,7 +5,7 @@
  * which the non-streaming `--json` leaves out) and from the migration files of the base and head
  * commits. Pure: no I/O, so tests/unit/ checks it on hand-made events.
  */
-import type { MigrationFiles } from "../../infra/migrationFiles.js";
+import type { MigrationSet } from "../../app/src/migrate/files.js";
 
 /** How the engine marks a value it will know only during `up`. */
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -185,7 +185,10 @@ export interface MigrationChanges {
 }
 
 /** Compares the migration files of the base and head commits. */
-export function compareMigrations(base: MigrationFiles, head: MigrationFiles): MigrationChanges {
+export function compareMigrations(
+  base: Pick<MigrationSet, "names" | "digests">,
+  head: Pick<MigrationSet, "names" | "digests">,
+): MigrationChanges {
   const inBase = new Set(base.names);
   const inHead = new Set(head.names);
   const added = head.names.filter((name) => !inBase.has(name));

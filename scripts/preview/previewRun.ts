@@ -30,7 +30,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse, stringify } from "yaml";
-import { readMigrationFiles } from "../../infra/migrationFiles.js";
+import { readMigrationSet } from "../../app/src/migrate/files.js";
 import { dockerName } from "../../infra/naming.js";
 import { ensureCli, ensureEngine, ensureImages, SetupError } from "../setup/setup.js";
 import { localImageConfig, readLocalImages } from "../stack/images.js";
@@ -245,7 +245,7 @@ export async function previewAgainstBase(options: PreviewRunOptions): Promise<Pr
     git(repo, ["worktree", "add", "--detach", checkout, base.sha]);
     prepareDependencies(checkout);
     writeStackFile(checkout, stack, images === "local", ports);
-    const baseMigrations = readMigrationFiles(path.join(checkout, "migrations"));
+    const baseMigrations = readMigrationSet(path.join(checkout, "migrations"));
     if ((await run(["stack", "init", "--secrets-provider", "passphrase"], { capture: true })).code !== 0)
       throw new UserError(`pulumi stack init ${stack} failed (its message is above).`);
     stackCreated = true;
@@ -262,7 +262,7 @@ export async function previewAgainstBase(options: PreviewRunOptions): Promise<Pr
         git(checkout, ["checkout", "--quiet", "--detach", head.sha]);
         prepareDependencies(checkout);
         writeStackFile(checkout, stack, images === "local", ports);
-        const headMigrations = readMigrationFiles(path.join(checkout, "migrations"));
+        const headMigrations = readMigrationSet(path.join(checkout, "migrations"));
         // Twice: the text reviewers know for the full diff, then the engine's events for the summary.
         const preview = await run(["preview", "--diff", "--color", "never"], { capture: true });
         process.stderr.write(preview.stdout);

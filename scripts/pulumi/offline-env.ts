@@ -3,8 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-/** The repository root (this file is scripts/pulumi/offline-env.ts). */
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+import { repoRoot } from "../../app/src/paths.js";
+
+export { repoRoot };
 
 /**
  * Switches that keep every Pulumi command of the project from reaching the internet: no update

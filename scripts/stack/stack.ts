@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { CONFIG_NAMESPACE, parseStackConfig, StackConfigError } from "../../infra/config.js";
+import { repoRoot } from "../../app/src/paths.js";
 import { offlinePulumiEnv } from "../pulumi/offline-env.js";
 import { chooseImageMode, type ImageMode, localImageConfig, readLocalImages } from "./images.js";
 import type { DockerObject, PendingOperation } from "./pendingCreates.js";
@@ -16,7 +17,7 @@ import {
   requiredPlugins,
 } from "./plugins.js";
 
-export const repoRoot = path.resolve(import.meta.dirname, "../..");
+export { repoRoot };
 /** The committed stacks; a stack is any Pulumi.NAME.yaml beside Pulumi.yaml (tests write their own). */
 export const STACKS = ["dev", "ci", "staging"] as const;
 

@@ -7,7 +7,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import ICAL from "ical.js";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -16,8 +15,8 @@ import { buildApp } from "../../app/src/api/app.js";
 import { runIngest } from "../../app/src/worker/ingest.js";
 import { CHROMIUM_MISSING, chromiumInstalled, launchChromium } from "../helpers/chromium.js";
 import { openTestDatabase, silentLogger, type TestDatabase } from "../integration/app-harness.js";
+import { repoRoot } from "../../app/src/paths.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ARTIFACTS_DIR = path.join(repoRoot, ".artifacts", "browser");
 
 /** The moment both clocks show: the dataset's as-of week. */

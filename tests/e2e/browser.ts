@@ -6,13 +6,11 @@
 // The browser is Debian's chromium under playwright-core (tests/helpers/chromium.ts says why).
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../helpers/chromium.js";
+import { repoRoot } from "../../app/src/paths.js";
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH } from "../helpers/chromium.js";
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export interface PageCheckOptions {
   /** The app's base URL, e.g. the stack's `appUrl` output: must be http://127.0.0.1:PORT/. */

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { readMigrationFiles } from "../../infra/migrationFiles.js";
+import { readMigrationSet } from "../../app/src/migrate/files.js";
 import { repoRoot } from "../../scripts/stack/stack.js";
 import { sh } from "../toolchain/pulumiProject.js";
 import { dockerNames } from "./dockerObjects.js";
@@ -17,7 +17,7 @@ import { recordStackVolume } from "./stackLeftovers.js";
 export { dockerNames };
 
 /** How many migrations the repository holds (the suites add and remove their own around it). */
-export const committedMigrations = readMigrationFiles(path.join(repoRoot, "migrations")).names.length;
+export const committedMigrations = readMigrationSet(path.join(repoRoot, "migrations")).names.length;
 
 /** Where the suites keep what CI uploads (screenshots, timings): printed by each suite. */
 export const artifactsDir = path.join(repoRoot, ".artifacts", "e2e");

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-
-export const repoRoot = path.resolve(import.meta.dirname, "../..");
+import { repoRoot } from "../../app/src/paths.js";
 
 /** The `confradar:*` values of a committed stack file, without the namespace. */
 export function stackFileConfig(stack: string): Record<string, string> {

@@ -14,12 +14,11 @@ import {
   migrationStatus,
   runMigrations,
 } from "../../app/src/migrate/index.js";
-import { findRepoRoot } from "../../app/src/store/index.js";
+import { repoRoot } from "../../app/src/paths.js";
 import { emptyDatabase, testDatabaseKind, type TestDatabase } from "../helpers/database.js";
 import { brokenMigration, compiledMigrations, migrationsCopy, rows } from "./migrations-support.js";
 
 const kind = testDatabaseKind();
-const repoRoot = findRepoRoot();
 let db: TestDatabase;
 let url: string;
 let all: string[];

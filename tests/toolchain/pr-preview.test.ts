@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSy
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMigrationFiles } from "../../infra/migrationFiles.js";
+import { readMigrationSet } from "../../app/src/migrate/files.js";
 import { previewAgainstBase, type PreviewRunResult, type HeadPreview } from "../../scripts/preview/previewRun.js";
 import { repoRoot } from "../../scripts/stack/stack.js";
 import { requireDocker, requireToolchain, sh } from "./pulumiProject.js";
@@ -177,6 +177,6 @@ describe("pull request preview against the stack its base builds", () => {
     });
     expect(reserved.status).toBe(1);
     expect(reserved.stderr).toMatch(/stack name "ci" is a stack people use/);
-    expect(readMigrationFiles(path.join(repoRoot, "migrations")).names).not.toContain(NEW_MIGRATION);
+    expect(readMigrationSet(path.join(repoRoot, "migrations")).names).not.toContain(NEW_MIGRATION);
   });
 });

@@ -5,10 +5,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { COMMENT_MARKER } from "../../scripts/preview/markdown.js";
+import { repoRoot as root } from "../../app/src/paths.js";
 
 // The workflows cannot run here, so they are checked with actionlint (built from its Go module by
 // scripts/ci/install-actionlint) and for the settings the project relies on.
-const root = path.resolve(import.meta.dirname, "../..");
 const workflowsDir = path.join(root, ".github", "workflows");
 const actionlint = path.join(process.env.CONFRADAR_TOOLS_BIN ?? path.join(homedir(), ".cache", "confradar", "bin"), "actionlint");
 

@@ -6,8 +6,8 @@ import { parseStackConfig, StackConfigError } from "../../infra/config.js";
 import { postgresUrl } from "../../infra/naming.js";
 import { adminCheckMessage, connectionHint, missingAdminPrivileges, type AdminFacts } from "../../infra/serverAdmin.js";
 import { sslOption } from "../../offline/plugins/postgresql/session.js";
+import { repoRoot as root } from "../../app/src/paths.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
 const secret = new Set(["existingServerAdminPassword"]);
 const existing = {
   postgresSource: "existing",

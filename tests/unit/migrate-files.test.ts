@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   chooseMigrationFiles,
@@ -5,6 +8,7 @@ import {
   ignorePatternFor,
   migrationFileLanguage,
   migrationPrefixValue,
+  readMigrationSet,
   stripExt,
 } from "../../app/src/migrate/files.js";
 
@@ -65,5 +69,20 @@ describe("migration order", () => {
 
   it("refuses a name without a numeric prefix, saying how to create one", () => {
     expect(() => migrationPrefixValue("init")).toThrow(/no numeric prefix.*migrate:create/);
+  });
+});
+
+describe("readMigrationSet", () => {
+  it("lists migrations in the order they apply and hashes their content", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "migrations-"));
+    writeFileSync(path.join(dir, "002_b.ts"), "b");
+    writeFileSync(path.join(dir, "001_a.ts"), "a");
+    writeFileSync(path.join(dir, "types.d.ts"), "x");
+    writeFileSync(path.join(dir, "README.md"), "x");
+    const first = readMigrationSet(dir);
+    expect(first.names).toEqual(["001_a", "002_b"]);
+    writeFileSync(path.join(dir, "002_b.ts"), "b changed");
+    expect(readMigrationSet(dir).hash).not.toBe(first.hash);
+    expect(() => readMigrationSet(path.join(dir, "missing"))).toThrow(/Cannot read the migrations folder/);
   });
 });

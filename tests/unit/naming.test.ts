@@ -10,10 +10,6 @@ import {
   postgresUrl,
   stackLabels,
 } from "../../infra/naming.js";
-import { readMigrationFiles } from "../../infra/migrationFiles.js";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 
 describe("infra naming helpers", () => {
   it("puts the stack in every Docker name and label set", () => {
@@ -75,20 +71,5 @@ describe("infra naming helpers", () => {
     );
     expect(json.Servers["1"]).toMatchObject({ Host: "postgres", PassFile: "/pgpass", Username: "m" });
     expect(JSON.stringify(json)).not.toMatch(/Password"/);
-  });
-});
-
-describe("readMigrationFiles", () => {
-  it("lists migrations by name order and hashes their content", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "migrations-"));
-    writeFileSync(path.join(dir, "002_b.ts"), "b");
-    writeFileSync(path.join(dir, "001_a.ts"), "a");
-    writeFileSync(path.join(dir, "types.d.ts"), "x");
-    writeFileSync(path.join(dir, "README.md"), "x");
-    const first = readMigrationFiles(dir);
-    expect(first.names).toEqual(["001_a", "002_b"]);
-    writeFileSync(path.join(dir, "002_b.ts"), "b changed");
-    expect(readMigrationFiles(dir).hash).not.toBe(first.hash);
-    expect(() => readMigrationFiles(path.join(dir, "missing"))).toThrow(/cannot read the migrations folder/);
   });
 });

@@ -23,8 +23,8 @@ import {
   requiredNodeRange,
 } from "../../app/src/node-version.js";
 import { buildOfflineEnv, withFirstOnPath } from "../../scripts/pulumi/offline-env.js";
+import { repoRoot as repo } from "../../app/src/paths.js";
 
-const repo = path.resolve(import.meta.dirname, "../..");
 const read = (file: string) => readFileSync(path.join(repo, file), "utf8");
 
 describe("nodeVersionProblem", () => {

@@ -3,8 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { configKeys, configShape, majorFromImageTag, parseStackConfig, StackConfigError } from "../../infra/config.js";
+import { repoRoot as root } from "../../app/src/paths.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
 const projectConfig = (
   parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
     config: Record<string, { type: string; description: string; default: unknown }>;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -68,24 +68,51 @@ export function stripExt(fileName: string): string {
   return fileName.replace(/\.(d\.)?[cm]?[jt]s$/, "");
 }
 
-export async function readMigrationFiles(
-  migrationsDir: string = defaultMigrationsDir,
-): Promise<{ language: MigrationLanguage; files: string[]; paths: string[] }> {
+/** The migrations of a folder, as node-pg-migrate will apply them: the one reading of migrations/. */
+export interface MigrationSet {
+  /** Which files node-pg-migrate loads (chooseMigrationFiles): "ts" in a checkout, "js" in the app image. */
+  language: MigrationLanguage;
+  /** File names, in the order they apply. */
+  files: string[];
+  /** The same files as absolute paths. */
+  paths: string[];
+  /** Migration names (file names without extension), in the order they apply: the ledger's names. */
+  names: string[];
+  /** sha256 over every file's name and content: changes exactly when the set of migrations does. */
+  hash: string;
+  /** sha256 of each file's content, by migration name: tells an edited migration from an unchanged one. */
+  digests: Record<string, string>;
+}
+
+/**
+ * Reads a migrations folder (synchronously: the Pulumi program reads it while it builds resources).
+ * Every other view of the migrations (the app's status, the infra's migration step, the pull request
+ * preview) is derived from this.
+ */
+export function readMigrationSet(migrationsDir: string = defaultMigrationsDir): MigrationSet {
   let entries: string[];
   try {
-    entries = await readdir(migrationsDir);
+    entries = readdirSync(migrationsDir);
   } catch (error) {
     throw new Error(`Cannot read the migrations folder ${migrationsDir}: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  const chosen = chooseMigrationFiles(entries);
-  return { ...chosen, paths: chosen.files.map((f) => join(migrationsDir, f)) };
+  const { language, files } = chooseMigrationFiles(entries);
+  const paths = files.map((f) => join(migrationsDir, f));
+  const hash = createHash("sha256");
+  const digests: Record<string, string> = {};
+  for (const [i, file] of files.entries()) {
+    const content = readFileSync(paths[i]!);
+    hash.update(`${file}\0`).update(content).update("\0");
+    digests[stripExt(file)] = createHash("sha256").update(content).digest("hex");
+  }
+  return { language, files, paths, names: files.map(stripExt), hash: hash.digest("hex"), digests };
 }
 
 /** Migration names (file names without extension) in the order they apply. */
 export async function listMigrationNames(migrationsDir: string = defaultMigrationsDir): Promise<string[]> {
-  return (await readMigrationFiles(migrationsDir)).files.map(stripExt);
+  return readMigrationSet(migrationsDir).names;
 }
 
 /**
@@ -93,12 +120,5 @@ export async function listMigrationNames(migrationsDir: string = defaultMigratio
  * folder holds. Keys the embedded store's migrated seed (app/src/store/pglite.ts).
  */
 export async function migrationsKey(migrationsDir: string = defaultMigrationsDir): Promise<string> {
-  const { files, paths } = await readMigrationFiles(migrationsDir);
-  const hash = createHash("sha256");
-  for (const [i, file] of files.entries())
-    hash
-      .update(`${file}\0`)
-      .update(await readFile(paths[i]!))
-      .update("\0");
-  return hash.digest("hex").slice(0, 16);
+  return readMigrationSet(migrationsDir).hash.slice(0, 16);
 }

@@ -2,7 +2,7 @@ import { redact } from "../redact.js";
 import { parseDatabaseUrl } from "./url.js";
 import { servePglite } from "./pglite.js";
 
-export { defaultPgliteDir, findRepoRoot, parseDatabaseUrl, type DatabaseTarget } from "./url.js";
+export { defaultPgliteDir, parseDatabaseUrl, type DatabaseTarget } from "./url.js";
 export {
   dumpPgliteToFile,
   EmbeddedStoreUnopenableError,

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { lockStoreFolder, STORE_LOCK_FILE, type StoreLock } from "./lock.js";
-import { findRepoRoot } from "./url.js";
+import { appRoot } from "../paths.js";
 
 /** A PGlite instance served on a loopback port so that `pg` and node-pg-migrate use it unchanged. */
 export interface ServedPglite {
@@ -117,8 +117,8 @@ function pgliteVersion(): string {
  * chooses the folder (default `.pglite/seeds` beside the default store; empty: no seed, every
  * new store runs initdb).
  */
-export function pgliteSeedDir(env: NodeJS.ProcessEnv = process.env, appRoot: string = findRepoRoot()): string | null {
-  const base = env.CONFRADAR_PGLITE_SEED_DIR ?? path.join(appRoot, ".pglite", "seeds");
+export function pgliteSeedDir(env: NodeJS.ProcessEnv = process.env, root: string = appRoot): string | null {
+  const base = env.CONFRADAR_PGLITE_SEED_DIR ?? path.join(root, ".pglite", "seeds");
   return base === "" ? null : path.join(base, `pglite-${pgliteVersion()}`);
 }
 

@@ -1,24 +1,12 @@
-import { existsSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { isAbsolute, join, resolve } from "node:path";
+import { appRoot } from "../paths.js";
 
 /** Where a DATABASE_URL points: a PostgreSQL server, or an embedded PGlite (on disk or in memory). */
 export type DatabaseTarget =
   { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string } | { kind: "pglite"; dataDir: null };
 
-/** The repository root: the nearest folder above this module that holds a package.json. */
-export function findRepoRoot(start: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = start;
-  for (;;) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-}
-
-export function defaultPgliteDir(repoRoot: string = findRepoRoot()): string {
-  return join(repoRoot, ".pglite", "confradar");
+export function defaultPgliteDir(root: string = appRoot): string {
+  return join(root, ".pglite", "confradar");
 }
 
 /**

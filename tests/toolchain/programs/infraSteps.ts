@@ -4,7 +4,7 @@
  * The test points a throwaway project's `main` here and chooses the part with `mode`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readMigrationFiles } from "../../../infra/migrationFiles.js";
+import { readMigrationSet } from "../../../app/src/migrate/files.js";
 import { DataVolumeGuard } from "../../../infra/providers/dataVolumeGuard.js";
 import { MigrationStep } from "../../../infra/providers/migrationRunner.js";
 
@@ -13,7 +13,7 @@ const mode = config.require("mode");
 
 // The step alone: the Migrations component adds the ledger's grants, which need the stack's roles.
 const migrationsDir = config.get("migrationsDir");
-const files = migrationsDir ? readMigrationFiles(migrationsDir) : undefined;
+const files = migrationsDir ? readMigrationSet(migrationsDir) : undefined;
 const migrations =
   mode === "migrations" && migrationsDir && files
     ? new MigrationStep("schema-step", {
