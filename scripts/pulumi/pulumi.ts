@@ -1,13 +1,10 @@
 // The project's way to run the Pulumi CLI: `npm run pulumi -- <args>` or `tsx scripts/pulumi/pulumi.ts <args>`.
-// Runs node_modules/.bin/pulumi with the offline environment, stdio inherited, exit code passed on.
+// Runs the project's CLI (spawnPulumi.ts) with the offline environment, output shown, exit code passed on.
 import "../../app/src/check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { offlinePluginEnv, parsePluginSetting } from "../stack/plugins.js";
 import { offlinePulumiEnv, repoRoot, toolchainProblems } from "./offline-env.js";
+import { spawnPulumi } from "./spawnPulumi.js";
 
 /** Output lines that mean a plugin is not installed (downloads are switched off). */
 export function missingPluginHint(output: string): string | undefined {
@@ -28,38 +25,27 @@ export function pulumiCommandEnv(base: NodeJS.ProcessEnv = offlinePulumiEnv()): 
 }
 
 export async function runPulumi(args: string[], env: NodeJS.ProcessEnv = pulumiCommandEnv()): Promise<number> {
-  const launcher = path.join(repoRoot, "node_modules", ".bin", "pulumi");
-  if (!existsSync(launcher)) {
-    process.stderr.write("pulumi: node_modules/.bin/pulumi is missing: run `npm ci` first.\n");
-    return 1;
-  }
   const problems = toolchainProblems(env);
   if (problems.length > 0) {
     process.stderr.write(`pulumi: the offline toolchain is not installed:\n  ${problems.join("\n  ")}\n`);
     return 1;
   }
-  return await new Promise<number>((resolve) => {
+  try {
     // Output is passed through and scanned for a missing plugin, to say how to get it. A terminal
     // keeps stdout (the CLI's interactive display); Pulumi's own message names the plugin there.
-    const stdoutMode = process.stdout.isTTY ? "inherit" : "pipe";
-    const child = spawn(launcher, args, { cwd: process.cwd(), env, stdio: ["inherit", stdoutMode, "pipe"] });
-    let tail = "";
-    const relay = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
-      target.write(chunk);
-      tail = (tail + chunk.toString()).slice(-16384);
-    };
-    child.stdout?.on("data", relay(process.stdout));
-    child.stderr?.on("data", relay(process.stderr));
-    child.on("error", (error) => {
-      process.stderr.write(`pulumi: could not start ${launcher}: ${error.message}\n`);
-      resolve(1);
+    const exit = await spawnPulumi(args, {
+      env,
+      cwd: process.cwd(),
+      stdout: process.stdout.isTTY ? "inherit" : "relay",
+      stderr: "relay",
     });
-    child.on("close", (code, signal) => {
-      const hint = code !== 0 ? missingPluginHint(tail) : undefined;
-      if (hint) process.stderr.write(`pulumi: ${hint}\n`);
-      resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
-    });
-  });
+    const hint = exit.code !== 0 ? missingPluginHint(exit.tail) : undefined;
+    if (hint) process.stderr.write(`pulumi: ${hint}\n`);
+    return exit.code;
+  } catch (error) {
+    process.stderr.write(`pulumi: ${(error as Error).message}\n`);
+    return 1;
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

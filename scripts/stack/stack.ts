@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { CONFIG_NAMESPACE, parseStackConfig, StackConfigError } from "../../infra/config.js";
 import { repoRoot } from "../../app/src/paths.js";
 import { offlinePulumiEnv } from "../pulumi/offline-env.js";
+import { PulumiLauncherMissingError, spawnPulumi } from "../pulumi/spawnPulumi.js";
 import { chooseImageMode, type ImageMode, localImageConfig, readLocalImages } from "./images.js";
 import type { DockerObject, PendingOperation } from "./pendingCreates.js";
 import {
@@ -127,31 +128,29 @@ export interface PulumiRun {
 
 /** Runs the project's Pulumi CLI offline (no update check, no plugin downloads, local state). */
 export async function pulumi(args: string[], run: PulumiRun): Promise<{ code: number; stdout: string }> {
-  const cli = path.join(repoRoot, "node_modules", ".bin", "pulumi");
-  if (!existsSync(cli)) throw new UserError("The Pulumi CLI launcher is missing: run `npm ci` first.");
   // Type checking is `npm run typecheck`'s job; the program is only transpiled (by tsx, Pulumi.yaml's
   // nodeargs; the switch keeps ts-node to transpiling too if `typescript: true` comes back).
   // Commands without a stack (`plugin ls`) need no passphrase; `env` may bring a run's own.
   const passphrase =
     run.env?.PULUMI_CONFIG_PASSPHRASE ?? (run.noStack ? process.env.PULUMI_CONFIG_PASSPHRASE : passphraseFor(run.stack));
   const base = offlinePulumiEnv({ PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...run.env, PULUMI_CONFIG_PASSPHRASE: passphrase });
-  const env = offlinePluginEnv(repoRoot, base, offlinePlugins);
   const fullArgs = [
     ...args,
     ...(run.noStack ? [] : ["--stack", run.stack, "--non-interactive"]),
     ...(run.configFile ? ["--config-file", run.configFile] : []),
   ];
-  return await new Promise((resolve, reject) => {
-    const child = spawn(cli, fullArgs, {
-      cwd: run.cwd ?? repoRoot,
-      env,
-      stdio: ["inherit", run.capture ? "pipe" : run.toStderr ? 2 : "inherit", "inherit"],
+  try {
+    const { code, stdout } = await spawnPulumi(fullArgs, {
+      env: offlinePluginEnv(repoRoot, base, offlinePlugins),
+      cwd: run.cwd,
+      stdout: run.capture ? "capture" : run.toStderr ? "stderr" : "inherit",
+      stderr: "inherit",
     });
-    let stdout = "";
-    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout }));
-  });
+    return { code, stdout };
+  } catch (error) {
+    if (error instanceof PulumiLauncherMissingError) throw new UserError(error.message);
+    throw error;
+  }
 }
 
 /**
