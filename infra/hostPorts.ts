@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { CONFIG_NAMESPACE, type StackConfig, StackConfigError } from "./config.js";
+import { STACK_LABEL } from "./dockerNames.js";
 
 /**
  * Fixed host ports that something other than this stack already holds, found before anything is
@@ -34,7 +35,7 @@ export function canBindLoopback(port: number): boolean {
 /** Running containers that publish `port` on the host, with their stack label ("" for none). */
 function containersPublishing(port: number): { name: string; stack: string }[] {
   // `docker ps --filter publish=N` matches the container's port, not the host's: read the mappings.
-  const listed = spawnSync("docker", ["ps", "--format", '{{.Names}}\t{{.Label "com.confradar.stack"}}\t{{.Ports}}'], {
+  const listed = spawnSync("docker", ["ps", "--format", `{{.Names}}\t{{.Label "${STACK_LABEL}"}}\t{{.Ports}}`], {
     encoding: "utf8",
     timeout: 15_000,
   });

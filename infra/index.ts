@@ -14,7 +14,7 @@ import {
 } from "./components/index.js";
 import { dockerApiVersion, supportsHealthStartInterval } from "./dockerEngine.js";
 import { checkFixedPortsFree } from "./hostPorts.js";
-import { postgresUrl } from "./naming.js";
+import { postgresUrl } from "./components/connection.js";
 import { loadStackConfig } from "./stackConfig.js";
 import { repoRoot } from "../app/src/paths.js";
 

@@ -1,6 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_ROOT_CERT_PATH, dockerName, healthcheck, type HealthTimings, stackLabels, toDockerLabels } from "../naming.js";
+import { dockerName, stackLabels, toDockerLabels } from "../dockerNames.js";
+import { CONTAINER_ROOT_CERT_PATH } from "./connection.js";
+import { healthcheck, type HealthTimings } from "./healthcheck.js";
 import { loopbackPort, publishedHostPort } from "./publishedPort.js";
 
 export interface AppServiceArgs {

@@ -2,7 +2,7 @@ import * as postgresql from "@pulumi/postgresql";
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { postgresUrl, type UrlTls } from "../naming.js";
+import { postgresUrl, type UrlTls } from "./connection.js";
 import { KeptDatabaseReclaim, ServerTakeover } from "../providers/keptCluster.js";
 
 /** How the postgresql provider logs in to administer the server. */

@@ -1,19 +1,83 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import {
-  dockerName,
-  healthcheck,
-  type HealthTimings,
-  pgadminEnv,
-  pgadminHealthTest,
-  pgadminServersJson,
-  pgadminStartScript,
-  pgpassLine,
-  stackLabels,
-  toDockerLabels,
-} from "../naming.js";
+import { dockerName, stackLabels, toDockerLabels } from "../dockerNames.js";
+import { pgpassLine } from "./connection.js";
+import { healthcheck, type HealthTimings } from "./healthcheck.js";
 import { loopbackPort, publishedHostPort } from "./publishedPort.js";
+
+/** pgAdmin's servers.json: one server, password through a passfile (pgadmin4#8663). */
+export function pgadminServersJson(server: {
+  name: string;
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  passFile: string;
+}): string {
+  return JSON.stringify(
+    {
+      Servers: {
+        "1": {
+          Name: server.name,
+          Group: "ConfRadar",
+          Host: server.host,
+          Port: server.port,
+          MaintenanceDB: server.database,
+          Username: server.username,
+          PassFile: server.passFile,
+          SSLMode: "disable",
+        },
+      },
+    },
+    null,
+    2,
+  );
+}
+
+/** pgAdmin (server mode) keeps a user's files in a folder named after the e-mail, '@' as '_'. */
+export function pgadminStorageDir(email: string): string {
+  return `/var/lib/pgadmin/storage/${email.replace("@", "_")}`;
+}
+
+/**
+ * The pgAdmin container's start command: puts the passfile into the user's storage folder with
+ * mode 0600 (libpq ignores a group- or world-readable one; in server mode pgAdmin resolves PassFile
+ * there), then runs the image's own entrypoint. The official image starts as the pgadmin user; an
+ * image that starts as root gets the files handed to that user.
+ */
+export function pgadminStartScript(email: string, seedDir: string): string {
+  const dir = pgadminStorageDir(email);
+  return [
+    "set -e",
+    `mkdir -p '${dir}'`,
+    `cp '${seedDir}/pgpass' '${dir}/pgpass'`,
+    `chmod 600 '${dir}/pgpass'`,
+    `if [ "$(id -u)" = 0 ]; then chown -R pgadmin:pgadmin /var/lib/pgadmin; fi`,
+    "exec /entrypoint.sh",
+  ].join("\n");
+}
+
+/**
+ * pgAdmin's environment: the generated login, the port, and the seeded server list re-imported on
+ * every start, which replaces rather than duplicates it (pgadmin4#5452, #7811).
+ */
+export function pgadminEnv(email: string, password: string, port: number, seedDir: string): string[] {
+  return [
+    `PGADMIN_DEFAULT_EMAIL=${email}`,
+    `PGADMIN_DEFAULT_PASSWORD=${password}`,
+    `PGADMIN_LISTEN_PORT=${port}`,
+    `PGADMIN_SERVER_JSON_FILE=${seedDir}/servers.json`,
+    "PGADMIN_REPLACE_SERVERS_ON_STARTUP=True",
+    "PGADMIN_CONFIG_UPGRADE_CHECK_ENABLED=False",
+  ];
+}
+
+/** pgAdmin's liveness URL, checked with whichever of wget (official, Alpine) or python3 the image has. */
+export function pgadminHealthTest(port: number): string[] {
+  const url = `http://127.0.0.1:${port}/misc/ping`;
+  return ["CMD-SHELL", `wget -q -O /dev/null ${url} || python3 -c "import urllib.request;urllib.request.urlopen('${url}')"`];
+}
 
 export interface PgAdminArgs {
   readonly stack: string;

@@ -1,17 +1,34 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DataVolumeGuard } from "../providers/dataVolumeGuard.js";
-import {
-  dockerName,
-  healthcheck,
-  type HealthTimings,
-  postgresCommand,
-  postgresDataMountPath,
-  postgresHealthTest,
-  stackLabels,
-  toDockerLabels,
-} from "../naming.js";
+import { dockerName, stackLabels, toDockerLabels } from "../dockerNames.js";
+import { healthcheck, type HealthTimings } from "./healthcheck.js";
 import { loopbackPort, publishedHostPort } from "./publishedPort.js";
+
+/**
+ * Where the official image keeps its data: up to 17 the data directory itself; from 18 the parent,
+ * with data under MAJOR/docker (docker-library/postgres#1259). Mounting at the wrong path leaves the
+ * data in an anonymous volume that is lost on replacement.
+ */
+export function postgresDataMountPath(major: number): string {
+  return major >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
+}
+
+/**
+ * Ready means accepting TCP connections: during first init the image runs a temporary server on
+ * the unix socket only, and a socket check would call that ready.
+ */
+export function postgresHealthTest(user: string, database: string): string[] {
+  return ["CMD-SHELL", `pg_isready -h 127.0.0.1 -p 5432 -U ${user} -d ${database} -q`];
+}
+
+/**
+ * The server's command line. client_connection_check_interval (PostgreSQL 14+) ends sessions whose
+ * client died, so a killed migrator does not keep the advisory lock until its statement ends.
+ */
+export function postgresCommand(): string[] {
+  return ["postgres", "-c", "client_connection_check_interval=250ms"];
+}
 
 export interface PostgresServerArgs {
   /** Stack name; every Docker object's name carries it. */

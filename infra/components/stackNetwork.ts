@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { dockerName, stackLabels, toDockerLabels } from "../naming.js";
+import { dockerName, stackLabels, toDockerLabels } from "../dockerNames.js";
 
 export interface StackNetworkArgs {
   /** Stack name; the network is named confradar-STACK-net, as the Docker server's network is. */

@@ -31,7 +31,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse, stringify } from "yaml";
 import { readMigrationSet } from "../../app/src/migrate/files.js";
-import { dockerName } from "../../infra/naming.js";
+import { dockerName, STACK_LABEL } from "../../infra/dockerNames.js";
 import { ensureCli, ensureEngine, ensureImages, SetupError } from "../setup/setup.js";
 import { localImageConfig, readLocalImages } from "../stack/images.js";
 import { choosePlugins, dockerVersion, imageMode, pulumi, repoRoot, stackImages, STACKS, UserError } from "../stack/stack.js";
@@ -156,7 +156,7 @@ function writeStackFile(checkout: string, stack: string, localImages: boolean, p
 
 /** Removes what a failed `destroy` left: the Docker objects labelled with this run's stack (ours alone). */
 function removeLeftovers(stack: string): void {
-  const filter = `label=com.confradar.stack=${stack}`;
+  const filter = `label=${STACK_LABEL}=${stack}`;
   for (const [list, remove] of [
     [
       ["ps", "-aq"],

@@ -11,7 +11,6 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync } from "node
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { migrationStatus, runMigrations } from "../../app/src/migrate/index.js";
-import { dockerName } from "../../infra/naming.js";
 import { ensureCli, ensureEngine, ensureImages, SetupError } from "../setup/setup.js";
 import { readLocalImages } from "./images.js";
 import { planPendingCreates, strayObjects } from "./pendingCreates.js";
@@ -63,7 +62,13 @@ async function connection(stack: string, role: Role): Promise<{ url: URL; contai
   const key = role === "superuser" ? "superuserConnectionString" : `${role}ConnectionString`;
   const value = outputs[key];
   if (typeof value !== "string") throw new UserError(`The ${stack} stack has no ${key} output: run \`npm run up\` first.`);
-  return { url: new URL(value), container: dockerName(stack, "postgres") };
+  // The server container is found by its labels, as the stack made it: an existing server has none.
+  const [server] = labelledDockerObjects("container", stack, "postgres");
+  if (!server)
+    throw new UserError(
+      `The ${stack} stack runs no PostgreSQL container (an existing server, or not up): connect with its ${key} output instead.`,
+    );
+  return { url: new URL(value), container: server.name };
 }
 
 /**
@@ -199,11 +204,13 @@ async function main(): Promise<void> {
     case "destroy": {
       await pulumiOrFail(["destroy", "--yes", "--skip-preview", ...eventLog], stack);
       if (values["wipe-volume"]) {
-        const volume = dockerName(stack, "pgdata");
-        const removed = spawnSync("docker", ["volume", "rm", volume], { encoding: "utf8" });
-        if (removed.status !== 0 && !/no such volume/i.test(removed.stderr))
-          throw new UserError(`Could not remove ${volume}: ${removed.stderr.trim()}`);
-        console.log(`Removed the data volume ${volume}.`);
+        // Found by its labels: the volume outlives the stack's state, which `destroy` has just emptied.
+        for (const { name: volume } of labelledDockerObjects("volume", stack, "pgdata")) {
+          const removed = spawnSync("docker", ["volume", "rm", volume], { encoding: "utf8" });
+          if (removed.status !== 0 && !/no such volume/i.test(removed.stderr))
+            throw new UserError(`Could not remove ${volume}: ${removed.stderr.trim()}`);
+          console.log(`Removed the data volume ${volume}.`);
+        }
       }
       return;
     }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { parse, stringify } from "yaml";
 import { CONFIG_NAMESPACE, parseStackConfig, StackConfigError } from "../../infra/config.js";
 import { repoRoot } from "../../app/src/paths.js";
+import { ROLE_LABEL, STACK_LABEL } from "../../infra/dockerNames.js";
 import { offlinePulumiEnv } from "../pulumi/offline-env.js";
 import { PulumiLauncherMissingError, spawnPulumi } from "../pulumi/spawnPulumi.js";
 import { chooseImageMode, type ImageMode, localImageConfig, readLocalImages } from "./images.js";
@@ -267,21 +268,17 @@ export function dockerVolumeExists(name: string): boolean {
 }
 
 /** The stack's containers or networks in Docker, by the stack's label, with their full ids. */
-export function labelledDockerObjects(kind: "container" | "network", stack: string): DockerObject[] {
-  const list = kind === "container" ? ["ps", "-a", "--no-trunc"] : ["network", "ls", "--no-trunc"];
-  const result = spawnSync(
-    "docker",
-    [
-      ...list,
-      "--filter",
-      `label=com.confradar.stack=${stack}`,
-      "--format",
-      kind === "container" ? "{{.ID}}\t{{.Names}}" : "{{.ID}}\t{{.Name}}",
-    ],
-    {
-      encoding: "utf8",
-    },
-  );
+/**
+ * The stack's Docker objects of one kind, found by the labels every object the stack makes carries
+ * (infra/dockerNames.ts), optionally only those of one role. A volume's id is its name.
+ */
+export function labelledDockerObjects(kind: "container" | "network" | "volume", stack: string, role?: string): DockerObject[] {
+  const list = { container: ["ps", "-a", "--no-trunc"], network: ["network", "ls", "--no-trunc"], volume: ["volume", "ls"] }[
+    kind
+  ];
+  const format = { container: "{{.ID}}\t{{.Names}}", network: "{{.ID}}\t{{.Name}}", volume: "{{.Name}}\t{{.Name}}" }[kind];
+  const filters = ["--filter", `label=${STACK_LABEL}=${stack}`, ...(role ? ["--filter", `label=${ROLE_LABEL}=${role}`] : [])];
+  const result = spawnSync("docker", [...list, ...filters, "--format", format], { encoding: "utf8" });
   if (result.status !== 0) return [];
   return result.stdout
     .split("\n")

@@ -9,15 +9,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import localImages from "../../images/local-images.json" with { type: "json" };
-import { PGADMIN_LISTEN_PORT, PGADMIN_SEED_DIR } from "../../infra/components/pgAdmin.js";
 import {
+  PGADMIN_LISTEN_PORT,
+  PGADMIN_SEED_DIR,
   pgadminEnv,
   pgadminHealthTest,
   pgadminServersJson,
   pgadminStartScript,
   pgadminStorageDir,
-  pgpassLine,
-} from "../../infra/naming.js";
+} from "../../infra/components/pgAdmin.js";
+import { pgpassLine } from "../../infra/components/connection.js";
 import { freeLoopbackPort, removeLabelled, requireDocker, requireImage, sh, startLocalPostgres } from "./pulumiProject.js";
 
 const runId = `${process.pid}-${Date.now().toString(36)}`;

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import localImages from "../../images/local-images.json" with { type: "json" };
-import { postgresCommand, postgresDataMountPath, postgresHealthTest } from "../../infra/naming.js";
+import { postgresCommand, postgresDataMountPath, postgresHealthTest } from "../../infra/components/postgresServer.js";
 import { freeLoopbackPort, removeLabelled, requireDocker, requireImage, sh } from "./pulumiProject.js";
 
 const runId = `${process.pid}-${Date.now().toString(36)}`;

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseStackConfig, StackConfigError } from "../../infra/config.js";
-import { postgresUrl } from "../../infra/naming.js";
+import { postgresUrl } from "../../infra/components/connection.js";
 import { adminCheckMessage, connectionHint, missingAdminPrivileges, type AdminFacts } from "../../infra/serverAdmin.js";
 import { sslOption } from "../../offline/plugins/postgresql/session.js";
 import { repoRoot as root } from "../../app/src/paths.js";
