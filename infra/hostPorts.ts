@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { CONFIG_NAMESPACE, type StackConfig, StackConfigError } from "./config.js";
+import { CONFIG_NAMESPACE, type StackConfig, StackConfigError } from "./stackConfig/schema.js";
 import { STACK_LABEL } from "./dockerNames.js";
 
 /**

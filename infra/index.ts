@@ -15,7 +15,7 @@ import {
 import { dockerApiVersion, supportsHealthStartInterval } from "./dockerEngine.js";
 import { checkFixedPortsFree } from "./hostPorts.js";
 import { postgresUrl } from "./components/connection.js";
-import { loadStackConfig } from "./stackConfig.js";
+import { loadStackConfig } from "./stackConfig/load.js";
 import { repoRoot } from "../app/src/paths.js";
 
 // Reads config, wires the components, exports outputs. Nothing else lives here.

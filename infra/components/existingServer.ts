@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { SslMode } from "../config.js";
+import type { SslMode } from "../stackConfig/schema.js";
 import { CONTAINER_ROOT_CERT_PATH, postgresUrl, type UrlTls } from "./connection.js";
 import { ExistingServerCheck } from "../providers/existingServerCheck.js";
 

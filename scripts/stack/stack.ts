@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse, stringify } from "yaml";
-import { CONFIG_NAMESPACE, parseStackConfig, StackConfigError } from "../../infra/config.js";
+import { CONFIG_NAMESPACE, parseStackConfig, StackConfigError } from "../../infra/stackConfig/schema.js";
 import { repoRoot } from "../../app/src/paths.js";
 import { ROLE_LABEL, STACK_LABEL } from "../../infra/dockerNames.js";
 import { offlinePulumiEnv } from "../pulumi/offline-env.js";
@@ -210,7 +210,7 @@ export function stackSetting(stack: string, key: string): string {
 }
 
 /**
- * The stack file's own `confradar:*` settings, checked as the program checks them (infra/config.ts)
+ * The stack file's own `confradar:*` settings, checked as the program checks them (infra/stackConfig/schema.ts)
  * before anything runs: a bad value fails in a second with the program's message, and the
  * local-images copy never replaces a value the file got wrong (a postgresMajorVersion of 14 would
  * otherwise run as the local image's major without a word). Secrets stay encrypted: they count as

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StackConfigError } from "../../infra/config.js";
+import { StackConfigError } from "../../infra/stackConfig/schema.js";
 import { ProgramError, runProgram } from "./harness.js";
 
 describe("a bad config value", () => {

@@ -1,4 +1,4 @@
-// The PgAdmin component's container recipe (infra/naming.ts: start script, environment, servers.json,
+// The PgAdmin component's container recipe (infra/components/pgAdmin.ts: start script, environment, servers.json,
 // passfile, health check), run with the Docker CLI against the local pgAdmin and PostgreSQL images:
 // the preloaded server is there once, stays once after restarts (the duplicate-servers pitfall), and
 // libpq inside pgAdmin logs in with the passfile. The Docker provider, which would run the same

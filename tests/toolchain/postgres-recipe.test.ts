@@ -1,4 +1,4 @@
-// The PostgresServer component's container recipe (infra/naming.ts: command, TCP health check, data
+// The PostgresServer component's container recipe (infra/components/postgresServer.ts: command, TCP health check, data
 // mount path; SIGINT with a long grace) run with the Docker CLI against the local postgres image:
 // healthy only when it answers over TCP, the command's settings in force, a clean shutdown on
 // SIGINT, rows kept across a restart, and no anonymous volume. The Docker provider, which would run

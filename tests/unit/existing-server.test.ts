@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseStackConfig, StackConfigError } from "../../infra/config.js";
+import { parseStackConfig, StackConfigError } from "../../infra/stackConfig/schema.js";
 import { postgresUrl } from "../../infra/components/connection.js";
 import { adminCheckMessage, connectionHint, missingAdminPrivileges, type AdminFacts } from "../../infra/serverAdmin.js";
 import { sslOption } from "../../offline/plugins/postgresql/session.js";

@@ -96,7 +96,7 @@ describe("the Node.js version, stated once and followed everywhere", () => {
     const officialDefault = `node:${minimum[0]}-bookworm-slim`;
     expect(read("app/Dockerfile")).toContain(`ARG NODE_IMAGE=${officialDefault}\n`);
     expect(read("Pulumi.yaml")).toContain(`default: ${officialDefault}\n`);
-    expect(read("infra/config.ts")).toContain(`"${officialDefault}"`);
+    expect(read("infra/stackConfig/schema.ts")).toContain(`"${officialDefault}"`);
   });
 
   it(".ci/run puts the cached Node first on PATH before anything runs npm or node", () => {

@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { configKeys, configShape, majorFromImageTag, parseStackConfig, StackConfigError } from "../../infra/config.js";
+import {
+  configKeys,
+  configShape,
+  majorFromImageTag,
+  parseStackConfig,
+  StackConfigError,
+} from "../../infra/stackConfig/schema.js";
 import { repoRoot as root } from "../../app/src/paths.js";
 
 const projectConfig = (

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "./config.js";
+import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "./schema.js";
 
 /**
  * The SDK's own test for "this key was set with --secret" (the language host passes the secret keys
