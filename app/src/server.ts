@@ -5,7 +5,7 @@ import { loadConfig, type AppConfig } from "./config.js";
 import type { Db } from "./db.js";
 import { createLogger } from "./logger.js";
 import { onShutdownSignal } from "./shutdown.js";
-import { openAppDatabase } from "./startup.js";
+import { openAppDatabase } from "./openAppDatabase.js";
 
 export interface RunningApi {
   app: FastifyInstance;

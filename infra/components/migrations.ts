@@ -2,7 +2,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { MIGRATIONS_SCHEMA } from "../../app/src/migrate/ledger.js";
 import { readMigrationSet } from "../../app/src/migrate/files.js";
-import { MigrationStep } from "../providers/migrationRunner.js";
+import { MigrationStep } from "../providers/migrationStep.js";
 
 export interface MigrationsArgs {
   /** Absolute path of the project; the step runs infra/steps/migrate.ts from there. */

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
  * to be created, also refuses when the server already has the stack's database or roles, which
  * CREATE would trip over halfway. A passing check changes nothing, so a second `up` reports 0 changes.
  *
- * As infra/providers/migrationRunner.ts: the functions are serialized into the state and capture no
+ * As infra/providers/migrationStep.ts: the functions are serialized into the state and capture no
  * imports; the work happens in a child process of the project's code.
  */
 export interface ExistingServerCheckInputs {

@@ -1,5 +1,5 @@
 /**
- * The migration step the Pulumi program runs (see infra/providers/migrationRunner.ts).
+ * The migration step the Pulumi program runs (see infra/providers/migrationStep.ts).
  * It delegates to the project's one migration module and prints one JSON result line on stdout;
  * everything else goes to stderr, so the provider can show it when a migration fails.
  *

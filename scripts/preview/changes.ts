@@ -143,7 +143,7 @@ export function readPreviewEvents(events: EngineEvent[]): PreviewChanges {
       if (event.resOutputsEvent) stackNew = meta.new?.outputs ?? stackNew;
       continue;
     }
-    // The migration step (infra/providers/migrationRunner.ts): its `check` lists what `up` would apply.
+    // The migration step (infra/providers/migrationStep.ts): its `check` lists what `up` would apply.
     if (type.endsWith(":MigrationStep")) {
       const pending = meta.new?.inputs?.pending;
       if (Array.isArray(pending)) stepPending = pending.map(String);

@@ -565,7 +565,7 @@ describe("the stack under faults", () => {
     const partial: string[] = [];
     try {
       for (let i = 1; i <= kills; i++) {
-        // Exactly what the migration provider runs (infra/providers/migrationRunner.ts), killed
+        // Exactly what the migration provider runs (infra/providers/migrationStep.ts), killed
         // with SIGKILL at a random point: before it connects, under the lock, inside the migration.
         const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "infra", "steps", "migrate.ts"), "apply"], {
           cwd: repoRoot,

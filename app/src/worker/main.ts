@@ -1,6 +1,6 @@
 import { loadConfig } from "../config.js";
 import type { Db } from "../db.js";
-import { openAppDatabase } from "../startup.js";
+import { openAppDatabase } from "../openAppDatabase.js";
 import { EmbeddedStoreBusyError } from "../store/index.js";
 import { createLogger } from "../logger.js";
 import { onShutdownSignal } from "../shutdown.js";

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readMigrationSet } from "../../../app/src/migrate/files.js";
 import { DataVolumeGuard } from "../../../infra/providers/dataVolumeGuard.js";
-import { MigrationStep } from "../../../infra/providers/migrationRunner.js";
+import { MigrationStep } from "../../../infra/providers/migrationStep.js";
 
 const config = new pulumi.Config();
 const mode = config.require("mode");
