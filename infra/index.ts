@@ -1,6 +1,5 @@
 import "../app/src/check-node.js"; // first: the Node.js version check (app/src/node-version.ts)
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import path from "node:path";
 import {
   AppService,
@@ -14,7 +13,6 @@ import {
 } from "./components/index.js";
 import { dockerApiVersion, supportsHealthStartInterval } from "./dockerEngine.js";
 import { checkFixedPortsFree } from "./hostPorts.js";
-import { postgresUrl } from "./components/connection.js";
 import { loadStackConfig } from "./stackConfig/load.js";
 import { repoRoot } from "../app/src/paths.js";
 
@@ -35,24 +33,18 @@ const health = {
 // exists, of which the stack owns only the database, the roles and the grants.
 const dockerSource = config.postgresSource === "docker";
 
-const superuserPassword = dockerSource
-  ? new random.RandomPassword("postgres-superuser-password", { length: 32, special: false })
+const server = dockerSource
+  ? new PostgresServer("postgres", {
+      stack,
+      image: config.postgresImage,
+      majorVersion: config.postgresMajorVersion,
+      hostPort: config.postgresPort,
+      stopGraceSeconds: config.stopGraceSeconds,
+      health,
+      waitTimeoutSeconds: config.waitTimeoutSeconds,
+      retainVolume: config.retainVolume,
+    })
   : undefined;
-
-const server =
-  dockerSource && superuserPassword
-    ? new PostgresServer("postgres", {
-        stack,
-        image: config.postgresImage,
-        majorVersion: config.postgresMajorVersion,
-        hostPort: config.postgresPort,
-        superuserPassword: superuserPassword.result,
-        stopGraceSeconds: config.stopGraceSeconds,
-        health,
-        waitTimeoutSeconds: config.waitTimeoutSeconds,
-        retainVolume: config.retainVolume,
-      })
-    : undefined;
 
 const existing = dockerSource
   ? undefined
@@ -78,36 +70,10 @@ const appNetworkName = server ? server.networkName : stackNetwork!.name;
 const retainDatabase = server ? config.retainVolume : config.retainDatabase;
 
 const access = new DatabaseAccess("database", {
-  ...(server && superuserPassword
-    ? {
-        admin: {
-          host: server.host,
-          port: server.hostPort,
-          username: server.superuser,
-          password: superuserPassword.result,
-          superuser: true,
-        },
-        internalHost: server.internalHost,
-        internalPort: server.internalPort,
-        dockerCluster: { containerName: server.containerName, containerId: server.container.id },
-      }
-    : {
-        admin: {
-          host: existing!.host,
-          port: existing!.port,
-          username: existing!.adminUser,
-          password: existing!.adminPassword,
-          database: existing!.adminDatabase,
-          // Managed servers have no real superuser: the provider works as the official one with
-          // `superuser: false` (temporary memberships instead of superuser rights).
-          superuser: false,
-        },
-        tls: existing!.tls,
-        internalHost: existing!.appHost,
-        internalPort: existing!.port,
-        internalTls: existing!.containerTls,
-        serverCheck: existing!.check,
-      }),
+  server: server ? server.connection : existing!.connection,
+  ...(server
+    ? { dockerCluster: { containerName: server.containerName, containerId: server.container.id } }
+    : { serverCheck: existing!.check }),
   retainOnDelete: retainDatabase,
   databaseName: config.databaseName,
   passwordVersion: config.passwordVersion,
@@ -158,8 +124,8 @@ const pgadmin =
         email: config.pgadminEmail,
         networkName: server.networkName,
         server: {
-          host: server.internalHost,
-          port: server.internalPort,
+          host: server.connection.internal.host,
+          port: server.connection.internal.port,
           database: access.databaseName,
           username: access.roles.migrator.name,
           password: access.roles.migrator.password,
@@ -182,14 +148,7 @@ export const appConnectionString = access.roles.app.url;
 export const readonlyConnectionString = access.roles.readonly.url;
 /** The app role's URL as the app containers use it (an existing server: its app host and the uploaded CA). */
 export const appInternalConnectionString = existing ? access.roles.app.internalUrl : undefined;
-export const superuserConnectionString =
-  server && superuserPassword
-    ? pulumi.secret(
-        pulumi
-          .all([server.host, server.hostPort, superuserPassword.result])
-          .apply(([host, port, password]) => postgresUrl({ user: server.superuser, password, host, port, database: "postgres" })),
-      )
-    : undefined;
+export const superuserConnectionString = server?.superuserUrl;
 export const appPort = app?.hostPort;
 export const appUrl = app?.url;
 export const pgadminUrl = pgadmin?.url;

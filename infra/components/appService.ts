@@ -1,11 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerName, stackLabels, toDockerLabels } from "../dockerNames.js";
+import { checkHostPort, checkPresent, checkWholeNumber } from "./argumentChecks.js";
 import { CONTAINER_ROOT_CERT_PATH } from "./connection.js";
 import { healthcheck, type HealthTimings } from "./healthcheck.js";
 import { loopbackPort, publishedHostPort } from "./publishedPort.js";
 
 export interface AppServiceArgs {
+  /** Stack name; every Docker object's name carries it. */
   readonly stack: string;
   /** Absolute path of the build context (the project root; app/Dockerfile is inside). */
   readonly contextDir: string;
@@ -19,13 +21,26 @@ export interface AppServiceArgs {
   readonly databaseUrl: pulumi.Input<string>;
   /** Host port for the API and page on 127.0.0.1; 0 lets Docker pick one. */
   readonly hostPort: number;
+  /** Most connections each app process's pool opens (PG_POOL_MAX), at least 1. */
   readonly poolMax: number;
+  /** How long an idle pooled connection stays open (PG_IDLE_TIMEOUT_MS), in ms. */
   readonly poolIdleTimeoutMs: number;
+  /** Seconds between the worker's imports of the dataset (INGEST_INTERVAL_SECONDS); 0 imports on demand only. */
   readonly ingestIntervalSeconds: number;
+  /** Health check timings of both containers. */
   readonly health: HealthTimings;
+  /** Seconds `up` waits for each container to turn healthy (at least 1). */
   readonly waitTimeoutSeconds: number;
+  /** The platform the image is built for, e.g. linux/arm64. Default: the machine's own (hostPlatform). */
+  readonly platform?: string;
   /** The schema step: the containers are created only after it (and its ledger grants) succeeded. */
   readonly migrations: pulumi.Resource;
+}
+
+/** The Docker platform of this machine's architecture: an image built for another runs emulated, or not at all. */
+export function hostPlatform(arch: string = process.arch): string {
+  const dockerArch: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm/v7", ppc64: "ppc64le", s390x: "s390x" };
+  return `linux/${dockerArch[arch] ?? arch}`;
 }
 
 /** Port the app listens on inside its container. */
@@ -46,6 +61,12 @@ export class AppService extends pulumi.ComponentResource {
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:app:AppService", name, {}, opts);
+    checkPresent("AppService", "stack", args.stack);
+    checkHostPort("AppService", "hostPort", args.hostPort);
+    checkWholeNumber("AppService", "poolMax", args.poolMax, 1);
+    checkWholeNumber("AppService", "poolIdleTimeoutMs", args.poolIdleTimeoutMs, 0);
+    checkWholeNumber("AppService", "ingestIntervalSeconds", args.ingestIntervalSeconds, 0);
+    checkWholeNumber("AppService", "waitTimeoutSeconds", args.waitTimeoutSeconds, 1);
     const uploads = args.databaseRootCertPem
       ? [{ file: CONTAINER_ROOT_CERT_PATH, content: args.databaseRootCertPem }]
       : undefined;
@@ -58,7 +79,7 @@ export class AppService extends pulumi.ComponentResource {
           context: args.contextDir,
           dockerfile: `${args.contextDir}/app/Dockerfile`,
           args: { NODE_IMAGE: args.nodeImage },
-          platform: "linux/amd64",
+          platform: args.platform ?? hostPlatform(),
         },
         skipPush: true,
       },

@@ -2,26 +2,9 @@ import * as postgresql from "@pulumi/postgresql";
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { postgresUrl, type UrlTls } from "./connection.js";
+import { checkPresent, checkWholeNumber } from "./argumentChecks.js";
+import { connectionUrl, type ServerConnection } from "./connection.js";
 import { KeptDatabaseReclaim, ServerTakeover } from "../providers/keptCluster.js";
-
-/** How the postgresql provider logs in to administer the server. */
-export interface AdminConnection {
-  /** Where the provider (and the migration step) connect: the published port on 127.0.0.1, or the existing server. */
-  readonly host: pulumi.Input<string>;
-  readonly port: pulumi.Input<number>;
-  readonly username: string;
-  /** Secret. */
-  readonly password: pulumi.Input<string>;
-  /** The database the provider connects to for server-wide statements. Default "postgres". */
-  readonly database?: string;
-  /**
-   * A real superuser (the Docker server) or not (a managed server's admin with CREATEROLE and
-   * CREATEDB). Passed to the provider as `superuser`; without one, the admin also gets CONNECT on
-   * the stack's database, since PUBLIC loses it and the provider must still connect there to grant.
-   */
-  readonly superuser: boolean;
-}
 
 /** The server container of the Docker source, for the kept-volume steps (providers/keptCluster.ts). */
 export interface DockerCluster {
@@ -34,13 +17,11 @@ export interface DockerCluster {
 }
 
 export interface DatabaseAccessArgs {
-  readonly admin: AdminConnection;
-  /** TLS of every connection from this machine (the provider's, the migration step's, the URL outputs). Default: none. */
-  readonly tls?: UrlTls;
-  /** Host and port the app containers use, and their TLS (the CA file at its path inside them). */
-  readonly internalHost: pulumi.Input<string>;
-  readonly internalPort: pulumi.Input<number>;
-  readonly internalTls?: UrlTls;
+  /**
+   * The server (PostgresServer's or ExistingServer's `connection`): the provider, the migration
+   * step and the URL outputs use its external endpoint, the app containers its internal one.
+   */
+  readonly server: ServerConnection;
   /** Only for the Docker source: set aside and take back a kept cluster's objects. */
   readonly dockerCluster?: DockerCluster;
   /** Only for an existing server: its pre-flight check, which every statement waits for. */
@@ -50,28 +31,91 @@ export interface DatabaseAccessArgs {
    * server without retainDatabase=false): the provider would otherwise DROP them.
    */
   readonly retainOnDelete: boolean;
-  /** Database to create. Default "confradar". */
+  /** Database to create: a lower-case SQL identifier. Default "confradar". */
   readonly databaseName?: string;
   /** Bump to generate new passwords for the three roles; they are rotated with ALTER ROLE. Default 1. */
   readonly passwordVersion?: number;
+  /**
+   * Most sessions each role may hold at once (the role's CONNECTION LIMIT; -1 for none). The app
+   * role's must cover every app process's pool. Default: app 100, migrator 20, readonly 20.
+   */
+  readonly connectionLimits?: Partial<Record<RoleKey, number>>;
 }
 
 export type RoleKey = "migrator" | "app" | "readonly";
-
-export interface RoleAccess {
-  readonly name: string;
-  readonly password: pulumi.Output<string>;
-  /** postgres:// URL through 127.0.0.1 (secret). */
-  readonly url: pulumi.Output<string>;
-  /** postgres:// URL inside the stack's Docker network (secret). */
-  readonly internalUrl: pulumi.Output<string>;
-}
 
 export const ROLE_NAMES: Record<RoleKey, string> = {
   migrator: "confradar_migrator",
   app: "confradar_app",
   readonly: "confradar_readonly",
 };
+
+const DEFAULT_CONNECTION_LIMITS: Record<RoleKey, number> = { migrator: 20, app: 100, readonly: 20 };
+
+/** One value per role, typed, in one expression (no casts of Object.fromEntries). */
+function perRole<T>(make: (key: RoleKey) => T): Record<RoleKey, T> {
+  return { migrator: make("migrator"), app: make("app"), readonly: make("readonly") };
+}
+
+export interface RoleAccess {
+  readonly name: string;
+  readonly password: pulumi.Output<string>;
+  /** postgres:// URL through the server's external endpoint (secret). */
+  readonly url: pulumi.Output<string>;
+  /** postgres:// URL through its internal endpoint, as the app containers connect (secret). */
+  readonly internalUrl: pulumi.Output<string>;
+}
+
+export interface DatabaseRoleArgs {
+  /** The role's name on the server. */
+  readonly roleName: string;
+  /** Its CONNECTION LIMIT: a whole number, -1 for none. */
+  readonly connectionLimit: number;
+  /** Bump to generate a new password (rotated with ALTER ROLE). */
+  readonly passwordVersion: number;
+  /** The postgresql provider that administers the server. */
+  readonly provider: postgresql.Provider;
+  /** Keep the role on `pulumi destroy`. */
+  readonly retainOnDelete: boolean;
+  /** What the role waits for before it is created (the takeover step, or the pre-flight check). */
+  readonly after?: pulumi.Resource;
+}
+
+/** A login role and its generated password. */
+export class DatabaseRole extends pulumi.ComponentResource {
+  public readonly role: postgresql.Role;
+  public readonly roleName: string;
+  /** Secret. */
+  public readonly password: pulumi.Output<string>;
+
+  constructor(name: string, args: DatabaseRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("confradar:database:DatabaseRole", name, {}, opts);
+    checkPresent("DatabaseRole", "roleName", args.roleName);
+    checkWholeNumber("DatabaseRole", "connectionLimit", args.connectionLimit, -1);
+    checkWholeNumber("DatabaseRole", "passwordVersion", args.passwordVersion, 1);
+    // Before roles were components, their resources were the parent's own children: the alias
+    // keeps them (and the passwords in use) instead of replacing them.
+    const child = { parent: this, aliases: [{ parent: opts?.parent ?? pulumi.rootStackResource }] };
+    const password = new random.RandomPassword(
+      `${name}-password`,
+      { length: 32, special: false, keepers: { version: String(args.passwordVersion) } },
+      child,
+    );
+    this.role = new postgresql.Role(
+      `${name}-role`,
+      { name: args.roleName, login: true, password: password.result, connectionLimit: args.connectionLimit },
+      {
+        ...child,
+        provider: args.provider,
+        retainOnDelete: args.retainOnDelete,
+        dependsOn: args.after ? [args.after] : [],
+      },
+    );
+    this.roleName = args.roleName;
+    this.password = pulumi.secret(password.result);
+    this.registerOutputs({});
+  }
+}
 
 /** Rows only, on every table and sequence the migrator creates in the schema. */
 const APP_TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE"];
@@ -88,19 +132,24 @@ export class DatabaseAccess extends pulumi.ComponentResource {
   public readonly database: postgresql.Database;
   public readonly databaseName: pulumi.Output<string>;
   public readonly roles: Record<RoleKey, RoleAccess>;
+  /** The login roles themselves, children of this component. */
+  public readonly loginRoles: Record<RoleKey, DatabaseRole>;
   /** Every grant and default privilege, created one after another in this order. */
   public readonly grants: pulumi.CustomResource[] = [];
 
   constructor(name: string, args: DatabaseAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:database:DatabaseAccess", name, {}, opts);
     const databaseName = args.databaseName ?? "confradar";
-    const keepers = { version: String(args.passwordVersion ?? 1) };
-
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseName))
+      throw new Error(
+        `DatabaseAccess: [databaseName] must be a lower-case SQL identifier (a-z, 0-9, _; 63 at most), got ${JSON.stringify(databaseName)}`,
+      );
     if (args.dockerCluster && args.serverCheck)
       throw new Error(
         "DatabaseAccess: give either [dockerCluster] (the Docker server) or [serverCheck] (an existing server), not both",
       );
-    const tls: UrlTls = args.tls ?? { sslmode: "disable" };
+    const { external, internal, admin } = args.server;
+    const tls = external.tls;
 
     // The Docker port is an output of the healthy container, and the resources below also wait for
     // the takeover step (Docker) or the pre-flight check (an existing server), so the provider
@@ -108,14 +157,14 @@ export class DatabaseAccess extends pulumi.ComponentResource {
     this.provider = new postgresql.Provider(
       `${name}-provider`,
       {
-        host: args.admin.host,
-        port: args.admin.port,
-        username: args.admin.username,
-        password: args.admin.password,
-        database: args.admin.database ?? "postgres",
+        host: external.host,
+        port: external.port,
+        username: admin.username,
+        password: admin.password,
+        database: admin.database,
         sslmode: tls.sslmode,
         ...(tls.sslrootcert ? { sslrootcert: tls.sslrootcert } : {}),
-        superuser: args.admin.superuser,
+        superuser: admin.superuser,
         connectTimeout: 30,
       },
       { parent: this },
@@ -129,18 +178,18 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       // New with the stack, gone with `destroy` (as the superuser password it derives from, one-way):
       // tells the stack's own database from a kept one.
       const generation = pulumi
-        .output(args.admin.password)
+        .output(admin.password)
         .apply((password) => createHash("sha256").update(`confradar-generation:${password}`).digest("hex").slice(0, 16));
       const clusterFacts = {
         containerName: cluster.containerName,
         generation,
-        superuser: args.admin.username,
+        superuser: admin.username,
         databaseName,
         roleNames,
       };
       ready = new ServerTakeover(
         `${name}-server-takeover`,
-        { ...clusterFacts, containerId: cluster.containerId, superuserPassword: args.admin.password },
+        { ...clusterFacts, containerId: cluster.containerId, superuserPassword: admin.password },
         { parent: this },
       );
       afterDatabase = (database, roles) =>
@@ -150,23 +199,23 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         });
     }
 
-    const passwords = Object.fromEntries(
-      (Object.keys(ROLE_NAMES) as RoleKey[]).map((key) => [
-        key,
-        new random.RandomPassword(`${name}-${key}-password`, { length: 32, special: false, keepers }, { parent: this }),
-      ]),
-    ) as Record<RoleKey, random.RandomPassword>;
-
-    const roles = Object.fromEntries(
-      (Object.keys(ROLE_NAMES) as RoleKey[]).map((key) => [
-        key,
-        new postgresql.Role(
-          `${name}-${key}-role`,
-          { name: ROLE_NAMES[key], login: true, password: passwords[key].result, connectionLimit: key === "app" ? 100 : 20 },
-          { ...withProvider, dependsOn: ready ? [ready] : [] },
+    const limits = { ...DEFAULT_CONNECTION_LIMITS, ...args.connectionLimits };
+    this.loginRoles = perRole(
+      (key) =>
+        new DatabaseRole(
+          `${name}-${key}`,
+          {
+            roleName: ROLE_NAMES[key],
+            connectionLimit: limits[key],
+            passwordVersion: args.passwordVersion ?? 1,
+            provider: this.provider,
+            retainOnDelete: args.retainOnDelete,
+            ...(ready ? { after: ready } : {}),
+          },
+          { parent: this },
         ),
-      ]),
-    ) as Record<RoleKey, postgresql.Role>;
+    );
+    const roles = perRole((key) => this.loginRoles[key].role);
 
     this.database = new postgresql.Database(
       `${name}-database`,
@@ -187,10 +236,10 @@ export class DatabaseAccess extends pulumi.ComponentResource {
 
     // A non-superuser admin connects to the database through PUBLIC's CONNECT until the grant below
     // takes it away; it keeps its own, or the next grant in the database could not connect.
-    if (!args.admin.superuser)
+    if (!admin.superuser)
       grant("admin-connect", {
         database: this.database.name,
-        role: args.admin.username,
+        role: admin.username,
         objectType: "database",
         privileges: ["CONNECT"],
       });
@@ -248,26 +297,15 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       privileges: ["CONNECT", "CREATE", "TEMPORARY"],
     });
 
-    const url = (key: RoleKey, host: pulumi.Input<string>, port: pulumi.Input<number>, urlTls: UrlTls) =>
-      pulumi.secret(
-        pulumi
-          .all([host, port, passwords[key].result, this.database.name])
-          .apply(([h, p, password, database]) =>
-            postgresUrl({ user: ROLE_NAMES[key], password, host: h, port: p, database }, urlTls),
-          ),
-      );
-
-    this.roles = Object.fromEntries(
-      (Object.keys(ROLE_NAMES) as RoleKey[]).map((key) => [
-        key,
-        {
-          name: ROLE_NAMES[key],
-          password: pulumi.secret(passwords[key].result),
-          url: url(key, args.admin.host, args.admin.port, tls),
-          internalUrl: url(key, args.internalHost, args.internalPort, args.internalTls ?? tls),
-        },
-      ]),
-    ) as Record<RoleKey, RoleAccess>;
+    this.roles = perRole((key) => {
+      const login = { user: ROLE_NAMES[key], password: this.loginRoles[key].password, database: this.database.name };
+      return {
+        name: ROLE_NAMES[key],
+        password: this.loginRoles[key].password,
+        url: connectionUrl(external, login),
+        internalUrl: connectionUrl(internal, login),
+      };
+    });
 
     this.registerOutputs({ databaseName: this.databaseName });
   }

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { SslMode } from "../stackConfig/schema.js";
-import { CONTAINER_ROOT_CERT_PATH, postgresUrl, type UrlTls } from "./connection.js";
+import { checkWholeNumber } from "./argumentChecks.js";
+import { CONTAINER_ROOT_CERT_PATH, connectionUrl, type Endpoint, type ServerConnection } from "./connection.js";
 import { ExistingServerCheck } from "../providers/existingServerCheck.js";
 
 export interface ExistingServerArgs {
@@ -51,14 +52,11 @@ export function readRootCert(projectDir: string, file: string): { path: string; 
 export class ExistingServer extends pulumi.ComponentResource {
   public readonly host: string;
   public readonly port: number;
-  public readonly appHost: string;
-  public readonly adminUser: string;
-  public readonly adminPassword: pulumi.Output<string>;
-  public readonly adminDatabase: string;
-  /** TLS as this machine connects (the CA bundle at its path here). */
-  public readonly tls: UrlTls;
-  /** TLS as the app containers connect (the CA bundle where the stack uploads it). */
-  public readonly containerTls: UrlTls;
+  /**
+   * How the stack reaches the server and logs in as its admin: TLS as this machine connects (the
+   * CA bundle at its path here) and as the app containers do (where the stack uploads it).
+   */
+  public readonly connection: ServerConnection;
   /** The CA bundle's text, uploaded into the app containers; undefined without one. */
   public readonly rootCertPem: string | undefined;
   public readonly check: ExistingServerCheck;
@@ -68,24 +66,37 @@ export class ExistingServer extends pulumi.ComponentResource {
     super("confradar:database:ExistingServer", name, {}, opts);
     if (!args.host) throw new Error("ExistingServer: [host] is required (confradar:existingServerHost)");
     if (!args.adminUser) throw new Error("ExistingServer: [adminUser] is required (confradar:existingServerAdminUser)");
+    checkWholeNumber("ExistingServer", "port", args.port ?? 5432, 1, 65535);
     const sslmode = args.sslMode ?? "verify-full";
     const rootCert = sslmode !== "disable" && args.sslRootCert ? readRootCert(args.projectDir, args.sslRootCert) : undefined;
 
     this.host = args.host;
     this.port = args.port ?? 5432;
-    this.appHost = args.appHost || args.host;
-    this.adminUser = args.adminUser;
-    this.adminPassword = pulumi.secret(args.adminPassword);
-    this.adminDatabase = args.adminDatabase ?? "postgres";
-    this.tls = { sslmode, ...(rootCert ? { sslrootcert: rootCert.path } : {}) };
-    this.containerTls = { sslmode, ...(rootCert ? { sslrootcert: CONTAINER_ROOT_CERT_PATH } : {}) };
+    const external: Endpoint = {
+      host: this.host,
+      port: this.port,
+      tls: { sslmode, ...(rootCert ? { sslrootcert: rootCert.path } : {}) },
+    };
+    const admin = {
+      username: args.adminUser,
+      password: pulumi.secret(args.adminPassword),
+      database: args.adminDatabase ?? "postgres",
+      // Managed servers have no real superuser: the provider works as the official one with
+      // `superuser: false` (temporary memberships instead of superuser rights).
+      superuser: false,
+    };
+    this.connection = {
+      external,
+      internal: {
+        host: args.appHost || args.host,
+        port: this.port,
+        tls: { sslmode, ...(rootCert ? { sslrootcert: CONTAINER_ROOT_CERT_PATH } : {}) },
+      },
+      admin,
+    };
     this.rootCertPem = rootCert?.pem;
 
-    const adminUrl = pulumi.secret(
-      this.adminPassword.apply((password) =>
-        postgresUrl({ user: this.adminUser, password, host: this.host, port: this.port, database: this.adminDatabase }, this.tls),
-      ),
-    );
+    const adminUrl = connectionUrl(external, { user: admin.username, password: admin.password, database: admin.database });
     this.check = new ExistingServerCheck(
       `${name}-check`,
       { projectDir: args.projectDir, adminUrl, databaseName: args.databaseName, roleNames: [...args.roleNames] },

@@ -2,6 +2,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { MIGRATIONS_SCHEMA } from "../../app/src/migrate/ledger.js";
 import { readMigrationSet } from "../../app/src/migrate/files.js";
+import path from "node:path";
 import { MigrationStep } from "../providers/migrationStep.js";
 
 export interface MigrationsArgs {
@@ -40,6 +41,12 @@ export class Migrations extends pulumi.ComponentResource {
 
   constructor(name: string, args: MigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:database:Migrations", name, {}, opts);
+    for (const [argument, dir] of [
+      ["projectDir", args.projectDir],
+      ["migrationsDir", args.migrationsDir],
+    ] as const)
+      if (!path.isAbsolute(dir))
+        throw new Error(`Migrations: [${argument}] must be an absolute path, got ${JSON.stringify(dir)}`);
     const files = readMigrationSet(args.migrationsDir);
     this.step = new MigrationStep(
       `${name}-step`,

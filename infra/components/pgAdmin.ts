@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dockerName, stackLabels, toDockerLabels } from "../dockerNames.js";
+import { checkHostPort, checkPresent, checkWholeNumber } from "./argumentChecks.js";
 import { pgpassLine } from "./connection.js";
 import { healthcheck, type HealthTimings } from "./healthcheck.js";
 import { loopbackPort, publishedHostPort } from "./publishedPort.js";
@@ -87,6 +88,7 @@ export interface PgAdminArgs {
   readonly hostPort: number;
   /** pgAdmin's login e-mail. */
   readonly email: string;
+  /** The Docker network it joins, where it reaches the server. */
   readonly networkName: pulumi.Input<string>;
   /** The preloaded server: reached inside the network, as this role. */
   readonly server: {
@@ -96,7 +98,9 @@ export interface PgAdminArgs {
     readonly username: string;
     readonly password: pulumi.Input<string>;
   };
+  /** Health check timings of the container. */
   readonly health: HealthTimings;
+  /** Seconds `up` waits for the container to turn healthy (at least 1). */
   readonly waitTimeoutSeconds: number;
 }
 
@@ -119,6 +123,11 @@ export class PgAdmin extends pulumi.ComponentResource {
 
   constructor(name: string, args: PgAdminArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:tools:PgAdmin", name, {}, opts);
+    checkPresent("PgAdmin", "stack", args.stack);
+    checkHostPort("PgAdmin", "hostPort", args.hostPort);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.email))
+      throw new Error(`PgAdmin: [email] must be an e-mail address (pgAdmin's login), got ${JSON.stringify(args.email)}`);
+    checkWholeNumber("PgAdmin", "waitTimeoutSeconds", args.waitTimeoutSeconds, 1);
     const login = new random.RandomPassword(`${name}-login`, { length: 24, special: false }, { parent: this });
     this.password = pulumi.secret(login.result);
     this.email = args.email;

@@ -1,7 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { DataVolumeGuard } from "../providers/dataVolumeGuard.js";
 import { dockerName, stackLabels, toDockerLabels } from "../dockerNames.js";
+import { checkHostPort, checkPresent, checkWholeNumber } from "./argumentChecks.js";
+import { connectionUrl, type ServerConnection } from "./connection.js";
 import { healthcheck, type HealthTimings } from "./healthcheck.js";
 import { loopbackPort, publishedHostPort } from "./publishedPort.js";
 
@@ -35,17 +38,15 @@ export interface PostgresServerArgs {
   readonly stack: string;
   /** Image reference, e.g. the official postgres:16-alpine or a locally built one. */
   readonly image: pulumi.Input<string>;
-  /** Major version the image runs; decides the volume's mount path. */
+  /** Major version the image runs (12 or newer); decides the volume's mount path. */
   readonly majorVersion: number;
   /** Host port on 127.0.0.1; 0 lets Docker pick one. */
   readonly hostPort: number;
-  /** Superuser password (secret). The image reads it only when it initialises an empty volume. */
-  readonly superuserPassword: pulumi.Input<string>;
-  /** Seconds Docker waits after SIGINT before SIGKILL. Default 90. */
+  /** Seconds Docker waits after SIGINT before SIGKILL (at least 1). Default 90. */
   readonly stopGraceSeconds?: number;
   /** Health check timings for the TCP readiness probe. */
   readonly health: HealthTimings;
-  /** Seconds `up` waits for the container to turn healthy. */
+  /** Seconds `up` waits for the container to turn healthy (at least 1). */
   readonly waitTimeoutSeconds: number;
   /** Keep the data volume on `pulumi destroy` (dev); remove it otherwise (ci). */
   readonly retainVolume: boolean;
@@ -64,10 +65,10 @@ export class PostgresServer extends pulumi.ComponentResource {
   /** Host and port on the machine running Docker (127.0.0.1 only). */
   public readonly host: pulumi.Output<string>;
   public readonly hostPort: pulumi.Output<number>;
-  /** Host name and port inside the stack's Docker network. */
-  public readonly internalHost: pulumi.Output<string>;
-  public readonly internalPort: pulumi.Output<number>;
-  public readonly superuser: string;
+  /** How the stack reaches the server and logs in as its superuser: what DatabaseAccess takes. */
+  public readonly connection: ServerConnection;
+  /** The superuser's URL through 127.0.0.1 (secret). */
+  public readonly superuserUrl: pulumi.Output<string>;
   /** The container's name (plain: it stays the same when the container is replaced). */
   public readonly containerName: string;
   public readonly networkName: pulumi.Output<string>;
@@ -75,8 +76,21 @@ export class PostgresServer extends pulumi.ComponentResource {
 
   constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:database:PostgresServer", name, {}, opts);
+    checkPresent("PostgresServer", "stack", args.stack);
+    checkWholeNumber("PostgresServer", "majorVersion", args.majorVersion, 12);
+    checkHostPort("PostgresServer", "hostPort", args.hostPort);
+    checkWholeNumber("PostgresServer", "stopGraceSeconds", args.stopGraceSeconds ?? 90, 1);
+    checkWholeNumber("PostgresServer", "waitTimeoutSeconds", args.waitTimeoutSeconds, 1);
     const grace = args.stopGraceSeconds ?? 90;
     const containerName = dockerName(args.stack, "postgres");
+
+    // The image reads it only when it initialises an empty volume. It was made beside the
+    // component before the component owned it: the alias keeps that password (and the data it opens).
+    const superuserPassword = new random.RandomPassword(
+      `${name}-superuser-password`,
+      { length: 32, special: false },
+      { parent: this, aliases: [{ parent: pulumi.rootStackResource }] },
+    );
 
     this.network = new docker.Network(
       `${name}-network`,
@@ -104,7 +118,7 @@ export class PostgresServer extends pulumi.ComponentResource {
       {
         name: containerName,
         image: image.imageId,
-        envs: [pulumi.interpolate`POSTGRES_PASSWORD=${args.superuserPassword}`, `POSTGRES_USER=${SUPERUSER}`],
+        envs: [pulumi.interpolate`POSTGRES_PASSWORD=${superuserPassword.result}`, `POSTGRES_USER=${SUPERUSER}`],
         command: postgresCommand(),
         mounts: [{ type: "volume", source: this.volume.name, target: postgresDataMountPath(args.majorVersion) }],
         ports: [loopbackPort(5432, args.hostPort)],
@@ -129,9 +143,13 @@ export class PostgresServer extends pulumi.ComponentResource {
 
     this.host = pulumi.output("127.0.0.1");
     this.hostPort = publishedHostPort(this.container, `container ${containerName}`);
-    this.internalHost = pulumi.output("postgres");
-    this.internalPort = pulumi.output(5432);
-    this.superuser = SUPERUSER;
+    const external = { host: this.host, port: this.hostPort, tls: { sslmode: "disable" } } as const;
+    this.connection = {
+      external,
+      internal: { host: "postgres", port: 5432, tls: { sslmode: "disable" } },
+      admin: { username: SUPERUSER, password: pulumi.secret(superuserPassword.result), database: "postgres", superuser: true },
+    };
+    this.superuserUrl = connectionUrl(external, { user: SUPERUSER, password: superuserPassword.result, database: "postgres" });
     this.containerName = containerName;
     this.networkName = this.network.name;
     this.volumeName = this.volume.name;

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerName, stackLabels, toDockerLabels } from "../dockerNames.js";
+import { checkPresent } from "./argumentChecks.js";
 
 export interface StackNetworkArgs {
   /** Stack name; the network is named confradar-STACK-net, as the Docker server's network is. */
@@ -19,6 +20,7 @@ export class StackNetwork extends pulumi.ComponentResource {
 
   constructor(name: string, args: StackNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("confradar:network:StackNetwork", name, {}, opts);
+    checkPresent("StackNetwork", "stack", args.stack);
     this.network = new docker.Network(
       `${name}-network`,
       { name: dockerName(args.stack, "net"), labels: toDockerLabels(stackLabels(args.stack, "network")) },
