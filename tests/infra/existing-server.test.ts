@@ -26,7 +26,7 @@ beforeAll(async () => {
       existingServerSslMode: "verify-full",
       existingServerSslRootCert: caFile,
     },
-    { secretKeys: ["existingServerAdminPassword"], late: ["existing-postgres-check"] },
+    { secretKeys: ["existingServerAdminPassword"], late: ["existing-postgres-check", "postgresql:index/grant:Grant"] },
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

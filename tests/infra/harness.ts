@@ -15,8 +15,10 @@ export interface RecordedResource {
   /** Ticks of the run's clock: when the program asked for it, and when its provider answered. */
   requestedAt: number;
   answeredAt?: number;
-  /** Answered while nothing else the program had asked for was still unanswered. */
-  answeredAlone?: boolean;
+  /** Answered late (see RunOptions.late). */
+  late: boolean;
+  /** What else was still unanswered when it was answered. */
+  answeredBeside?: RecordedResource[];
 }
 
 export interface ProgramRun {
@@ -33,8 +35,9 @@ export interface RunOptions {
   /** Keys set with `--secret` (without the namespace). */
   secretKeys?: readonly string[];
   /**
-   * Names of resources whose provider answers only once nothing else is left to answer: whatever
-   * the program asks for after such an answer, it was holding back for that resource (`waitedFor`).
+   * Names or types of resources whose provider answers only once nothing but such resources is left
+   * to answer, oldest first: what the program asks for after such an answer, it was holding back
+   * for that resource (`waitedFor`).
    */
   late?: readonly string[];
 }
@@ -104,16 +107,16 @@ export async function runProgram(stack: string, config: Record<string, string>, 
           retainOnDelete: opts.retainOnDelete === true,
           deleteBeforeReplace: opts.deleteBeforeReplace === true,
           requestedAt: ++clock,
+          late: options.late?.some((key) => key === args.name || key === args.type) === true,
         };
         resources.push(resource);
         unanswered.push(resource);
-        const late = (r: RecordedResource) => options.late?.includes(r.name) === true;
         await nextTurn();
         // Every request is answered on a turn of the event loop, after the program's pending
         // promise work: a late one on the first turn where only late ones are left, oldest first.
-        if (late(resource)) while (!(unanswered.every(late) && unanswered[0] === resource)) await nextTurn();
-        resource.answeredAlone = unanswered.length === 1;
+        if (resource.late) while (!(unanswered.every((r) => r.late) && unanswered[0] === resource)) await nextTurn();
         unanswered.splice(unanswered.indexOf(resource), 1);
+        resource.answeredBeside = [...unanswered];
         resource.answeredAt = ++clock;
         const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
         resource.state = state;
@@ -179,13 +182,15 @@ export async function runProgram(stack: string, config: Record<string, string>, 
 }
 
 /**
- * True when the program asked for `later` only once `earlier` had been created. `earlier` must have
- * been answered alone (`late` in RunOptions): by then the program had asked for everything that did
- * not need it.
+ * True when the program asked for `later` only once `earlier` had been created. Sound when nothing
+ * but late resources was left unanswered beside `earlier` (name it in RunOptions.late): by then the
+ * program had asked for everything it could without them, and `later` came before the others.
  */
 export function waitedFor(later: RecordedResource, earlier: RecordedResource): boolean {
-  if (!earlier.answeredAlone) throw new Error(`${earlier.name} was not answered alone: name it in \`late\``);
-  return later.requestedAt > earlier.answeredAt!;
+  const beside = earlier.answeredBeside;
+  if (!beside || beside.some((r) => !r.late))
+    throw new Error(`${earlier.name} was answered while the program was busy: name it in \`late\` to tell what waits for it`);
+  return later.requestedAt > earlier.answeredAt! && beside.every((r) => (r.answeredAt ?? Infinity) > later.requestedAt);
 }
 
 /** True when an input reached its provider as a secret. */

@@ -4,6 +4,8 @@ import { stackFileConfig } from "./stackFiles.js";
 
 const STEP = "pulumi-nodejs:dynamic/confradar:MigrationStep";
 const CONTAINER = "docker:index/container:Container";
+const GRANT = "postgresql:index/grant:Grant";
+const DEFAULT_PRIVILEGES = "postgresql:index/defaultPrivileges:DefaultPrivileges";
 
 let run: ProgramRun;
 beforeAll(async () => {
@@ -16,9 +18,10 @@ beforeAll(async () => {
         "postgres-container",
         "database-server-takeover",
         "database-database",
-        "database-migrator-connect",
+        "database-kept-database-reclaim",
+        GRANT,
+        DEFAULT_PRIVILEGES,
         "schema-step",
-        "schema-ledger-table-confradar_app",
       ],
     },
   );
@@ -26,10 +29,7 @@ beforeAll(async () => {
 
 /** Every grant and default privilege, in the order the program asked for them. */
 function grants(): RecordedResource[] {
-  return [
-    ...run.byType("postgresql:index/grant:Grant"),
-    ...run.byType("postgresql:index/defaultPrivileges:DefaultPrivileges"),
-  ].sort((a, b) => a.requestedAt - b.requestedAt);
+  return [...run.byType(GRANT), ...run.byType(DEFAULT_PRIVILEGES)].sort((a, b) => a.requestedAt - b.requestedAt);
 }
 
 describe("the order of `up`", () => {
