@@ -57,13 +57,11 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
 
-const ports = { next: 49_200 };
-
 /**
  * What the providers compute (and the program reads back), as the mocks answer: every other
  * property is the input echoed. Distinct per resource, so a test can tell whose output reached where.
  */
-function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+function computedState(type: string, name: string, inputs: Record<string, any>, freePort: () => number): Record<string, unknown> {
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
       return { result: `password-of-${name}` };
@@ -73,7 +71,7 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
       return { imageId: `sha256:image-of-${name}` };
     case "docker:index/container:Container":
       // Docker picks a free host port where the program leaves it out.
-      return { ports: (inputs.ports ?? []).map((p: { external?: number }) => ({ ...p, external: p.external ?? ports.next++ })) };
+      return { ports: (inputs.ports ?? []).map((p: { external?: number }) => ({ ...p, external: p.external ?? freePort() })) };
     case "pulumi-nodejs:dynamic/confradar:MigrationStep":
       return { applied: inputs.migrationNames, serverVersion: `version-seen-by-${name}` };
     case "pulumi-nodejs:dynamic/confradar:ExistingServerCheck":
@@ -94,6 +92,7 @@ export async function runProgram(stack: string, config: Record<string, string>, 
   const resourceOptions = new Map<string, pulumi.CustomResourceOptions>();
   const unanswered: RecordedResource[] = [];
   let clock = 0;
+  let nextPort = 49_200;
   const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
   await pulumi.runtime.setMocks(
     {
@@ -118,7 +117,7 @@ export async function runProgram(stack: string, config: Record<string, string>, 
         unanswered.splice(unanswered.indexOf(resource), 1);
         resource.answeredBeside = [...unanswered];
         resource.answeredAt = ++clock;
-        const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
+        const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs, () => nextPort++) };
         resource.state = state;
         return { id: `${args.name}-id`, state };
       },
