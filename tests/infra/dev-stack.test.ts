@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { plain, type ProgramRun, runProgram } from "./harness.js";
+import { isSecretInput, plain, type ProgramRun, runProgram } from "./harness.js";
 import { stackFileConfig } from "./stackFiles.js";
 
 let run: ProgramRun;
@@ -43,7 +43,7 @@ describe("the dev stack's resource graph", () => {
 
   it("keeps the data volume on destroy and mounts it at the data directory of the major version", async () => {
     const volume = run.one("docker:index/volume:Volume", "-data");
-    expect(volume.opts.retainOnDelete).toBe(true);
+    expect(volume.retainOnDelete).toBe(true);
     const postgres = run.one("docker:index/container:Container", "postgres-container");
     const mounts = plain(postgres.inputs.mounts) as { target: string; type: string }[];
     expect(mounts).toEqual([expect.objectContaining({ type: "volume", target: "/var/lib/postgresql/data" })]);
@@ -54,7 +54,7 @@ describe("the dev stack's resource graph", () => {
     expect(postgres.inputs.wait).toBe(true);
     expect(postgres.inputs.stopSignal).toBe("SIGINT");
     expect(postgres.inputs.stopTimeout).toBeGreaterThanOrEqual(60);
-    expect(postgres.opts.deleteBeforeReplace).toBe(true);
+    expect(postgres.deleteBeforeReplace).toBe(true);
     const health = plain(postgres.inputs.healthcheck) as { tests: string[] };
     expect(health.tests.join(" ")).toContain("-h 127.0.0.1");
   });
@@ -74,6 +74,7 @@ describe("the dev stack's resource graph", () => {
 
   it("gives the app the app role over the stack network, never the superuser", async () => {
     const api = run.one("docker:index/container:Container", "app-api");
+    expect(isSecretInput(api.inputs.envs)).toBe(true);
     const envs = plain<string[]>(api.inputs.envs);
     const url = envs.find((e) => e.startsWith("DATABASE_URL="));
     expect(url).toMatch(/^DATABASE_URL=postgres:\/\/confradar_app:[^@]+@postgres:5432\/confradar/);
@@ -86,7 +87,9 @@ describe("the dev stack's resource graph", () => {
     expect(run.outputs.pgadminUrl).toBe("http://127.0.0.1:55050/");
     expect(run.outputs.postgresPort).toBe(55432);
     expect(run.outputs.volumeName).toBe("confradar-dev-pgdata");
-    expect(Array.isArray(run.outputs.appliedMigrations)).toBe(true);
+    // What the migration step reports it applied.
+    const step = run.one("pulumi-nodejs:dynamic/confradar:MigrationStep", "schema-step");
+    expect(run.outputs.appliedMigrations).toEqual(step.state!.applied);
     expect((run.outputs.appliedMigrations as string[]).length).toBeGreaterThan(0);
   });
 });

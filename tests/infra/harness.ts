@@ -1,26 +1,48 @@
 import * as pulumi from "@pulumi/pulumi";
+import { vi } from "vitest";
 
-/** One resource the program registered, as the mocks saw it. */
+/** One resource the program asked for, as its provider saw it. */
 export interface RecordedResource {
   type: string;
   name: string;
+  /** Inputs as the provider receives them: secrets arrive wrapped (see `plain` and `isSecretInput`). */
   inputs: Record<string, any>;
-  opts: { retainOnDelete: boolean; deleteBeforeReplace: boolean };
-  /** URNs of the resources each input property waits for. */
-  propertyDependencies: Record<string, string[]>;
-  /** URNs of every resource it waits for: its inputs' and its `dependsOn` (components expanded). */
-  dependencies: string[];
+  /** What `pulumi destroy` does with it, and whether a replacement removes it first. */
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  /** Its outputs, as its provider answered. */
+  state?: Record<string, any>;
+  /** Ticks of the run's clock: when the program asked for it, and when its provider answered. */
+  requestedAt: number;
+  answeredAt?: number;
+  /** Answered late (see RunOptions.late). */
+  late: boolean;
+  /** What else was still unanswered when it was answered. */
+  answeredBeside?: RecordedResource[];
 }
 
 export interface ProgramRun {
+  /** Every resource the program asked for, components included, in the order it asked. */
   resources: RecordedResource[];
+  /** The stack outputs, unwrapped. */
   outputs: Record<string, unknown>;
   secretOutputs: Set<string>;
   byType(type: string): RecordedResource[];
   one(type: string, nameSuffix: string): RecordedResource;
 }
 
-/** The program threw; carries what it had registered by then. */
+export interface RunOptions {
+  /** Keys set with `--secret` (without the namespace). */
+  secretKeys?: readonly string[];
+  /**
+   * Names or types of resources whose provider answers only once nothing but such resources is left
+   * to answer, oldest first: what the program asks for after such an answer, it was holding back
+   * for that resource (`waitedFor`).
+   */
+  late?: readonly string[];
+}
+
+/** The program threw; carries what it had asked for by then. */
 export class ProgramError extends Error {
   constructor(
     override readonly cause: unknown,
@@ -30,37 +52,73 @@ export class ProgramError extends Error {
   }
 }
 
+/** The value of an output, as an awaitable promise. */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
 /**
- * Runs infra/index.ts under Pulumi mocks with the given stack and config, and records every
- * resource with its inputs and options. Vitest gives each test file its own module graph, so one
- * run per file sees the program read its config afresh.
+ * What the providers compute (and the program reads back), as the mocks answer: every other
+ * property is the input echoed. Distinct per resource, so a test can tell whose output reached where.
  */
-export async function runProgram(
-  stack: string,
-  config: Record<string, string>,
-  /** Keys set with `--secret` (without the namespace). */
-  secretKeys: string[] = [],
-): Promise<ProgramRun> {
+function computedState(type: string, name: string, inputs: Record<string, any>, freePort: () => number): Record<string, unknown> {
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword":
+      return { result: `password-of-${name}` };
+    case "docker:index/image:Image":
+      return { repoDigest: `sha256:digest-of-${name}` };
+    case "docker:index/remoteImage:RemoteImage":
+      return { imageId: `sha256:image-of-${name}` };
+    case "docker:index/container:Container":
+      // Docker picks a free host port where the program leaves it out.
+      return { ports: (inputs.ports ?? []).map((p: { external?: number }) => ({ ...p, external: p.external ?? freePort() })) };
+    case "pulumi-nodejs:dynamic/confradar:MigrationStep":
+      return { applied: inputs.migrationNames, serverVersion: `version-seen-by-${name}` };
+    case "pulumi-nodejs:dynamic/confradar:ExistingServerCheck":
+      return { serverVersion: `version-seen-by-${name}` };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Runs infra/index.ts under Pulumi mocks with the given stack and config, as the engine would (inside
+ * the root stack), and records every resource it asks for. Each run evaluates the program afresh.
+ * A provider answers on a later turn of the event loop, so whatever the program can ask for while a
+ * resource is being created, it has asked for by then: what overlaps, overlaps.
+ */
+export async function runProgram(stack: string, config: Record<string, string>, options: RunOptions = {}): Promise<ProgramRun> {
   const resources: RecordedResource[] = [];
+  const resourceOptions = new Map<string, pulumi.CustomResourceOptions>();
+  const unanswered: RecordedResource[] = [];
+  let clock = 0;
   let nextPort = 49_200;
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
   await pulumi.runtime.setMocks(
     {
-      newResource(args) {
-        const recorded = resources.findLast((r) => r.type === args.type && r.name === args.name);
-        if (recorded) recorded.inputs = args.inputs;
-        const state: Record<string, any> = { ...args.inputs };
-        if (args.type === "docker:index/container:Container" && Array.isArray(state.ports)) {
-          state.ports = state.ports.map((p: any) => ({ ...p, external: p.external ?? nextPort++ }));
-        }
-        if (args.type === "random:index/randomPassword:RandomPassword") state.result = `mock-password-${args.name}`;
-        if (args.type === "docker:index/image:Image") state.repoDigest = `sha256:mock-${args.name}`;
-        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:mock-${args.name}`;
-        if (args.type.endsWith(":ExistingServerCheck")) state.serverVersion = "16.4";
-        else if (args.type.startsWith("pulumi-nodejs:")) {
-          state.applied = state.migrationNames ?? [];
-          state.serverVersion = "16.0";
-          state.foundMajorVersion = 0;
-        }
+      async newResource(args) {
+        if (args.type === pulumi.runtime.rootPulumiStackTypeName) return { id: undefined, state: {} };
+        const opts = resourceOptions.get(`${args.type}::${args.name}`) ?? {};
+        const resource: RecordedResource = {
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          retainOnDelete: opts.retainOnDelete === true,
+          deleteBeforeReplace: opts.deleteBeforeReplace === true,
+          requestedAt: ++clock,
+          late: options.late?.some((key) => key === args.name || key === args.type) === true,
+        };
+        resources.push(resource);
+        unanswered.push(resource);
+        await nextTurn();
+        // Every request is answered on a turn of the event loop, after the program's pending
+        // promise work: a late one on the first turn where only late ones are left, oldest first.
+        if (resource.late) while (!(unanswered.every((r) => r.late) && unanswered[0] === resource)) await nextTurn();
+        unanswered.splice(unanswered.indexOf(resource), 1);
+        resource.answeredBeside = [...unanswered];
+        resource.answeredAt = ++clock;
+        const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs, () => nextPort++) };
+        resource.state = state;
         return { id: `${args.name}-id`, state };
       },
       call(args) {
@@ -73,43 +131,42 @@ export async function runProgram(
   );
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries(config).map(([k, v]) => [`confradar:${k}`, v])),
-    secretKeys.map((k) => `confradar:${k}`),
+    (options.secretKeys ?? []).map((k) => `confradar:${k}`),
   );
-  // The mocks see no resource options, so read the ones we assert on from the monitor's requests.
-  const monitor = (pulumi.runtime as any).getMonitor();
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: unknown) => {
-    resources.push({
-      type: req.getType(),
-      name: req.getName(),
-      inputs: {},
-      opts: { retainOnDelete: req.getRetainondelete(), deleteBeforeReplace: req.getDeletebeforereplace() },
-      propertyDependencies: Object.fromEntries(
-        [...req.getPropertydependenciesMap().entries()].map(([key, deps]: [string, any]) => [key, deps.getUrnsList()]),
-      ),
-      dependencies: req.getDependenciesList(),
+  let program: Record<string, unknown> | undefined;
+  let programError: unknown;
+  // As the engine runs a program: inside the root stack, its exports the stack's outputs.
+  await pulumi.runtime.runInPulumiStack(async () => {
+    // Destroy and replace cannot happen under mocks: what they would do is read from the options.
+    pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
+      resourceOptions.set(`${type}::${name}`, opts);
+      return undefined;
     });
-    return register(req, callback);
-  };
-  let program: Record<string, unknown>;
-  try {
-    program = await import("../../infra/index.js");
-  } catch (error) {
-    throw new ProgramError(error, resources);
-  }
+    try {
+      program = (await import("../../infra/index.js")) as Record<string, unknown>;
+    } catch (error) {
+      programError = error;
+    }
+    // The engine leaves undefined outputs out too.
+    return Object.fromEntries(Object.entries(program ?? {}).filter(([, value]) => value !== undefined));
+  });
+  // Resolves once every registration has been answered: the runtime's RPC queue is drained.
+  await pulumi.runtime.disconnect();
+  // The next run evaluates the program and its modules afresh.
+  vi.resetModules();
+  if (!program) throw new ProgramError(programError, resources);
+
   const outputs: Record<string, unknown> = {};
   const secretOutputs = new Set<string>();
   for (const [key, value] of Object.entries(program)) {
-    if (pulumi.Output.isInstance(value)) {
-      const output = value as pulumi.Output<unknown>;
-      if (await pulumi.isSecret(output)) secretOutputs.add(key);
-      outputs[key] = await new Promise((resolve) => output.apply(resolve));
-    } else {
+    if (!pulumi.Output.isInstance(value)) {
       outputs[key] = value;
+      continue;
     }
+    const output = value as pulumi.Output<unknown>;
+    if (await pulumi.isSecret(output)) secretOutputs.add(key);
+    outputs[key] = await promiseOf(output);
   }
-  // Let every registration settle so resources created inside apply() are recorded too.
-  await new Promise((r) => setTimeout(r, 50));
   return {
     resources,
     outputs,
@@ -123,13 +180,27 @@ export async function runProgram(
   };
 }
 
-/** Inputs as the mocks see them: secrets arrive wrapped; unwrap them for assertions. */
+/**
+ * True when the program asked for `later` only once `earlier` had been created. Sound when nothing
+ * but late resources was left unanswered beside `earlier` (name it in RunOptions.late): by then the
+ * program had asked for everything it could without them, and `later` came before the others.
+ */
+export function waitedFor(later: RecordedResource, earlier: RecordedResource): boolean {
+  const beside = earlier.answeredBeside;
+  if (!beside || beside.some((r) => !r.late))
+    throw new Error(`${earlier.name} was answered while the program was busy: name it in \`late\` to tell what waits for it`);
+  return later.requestedAt > earlier.answeredAt! && beside.every((r) => (r.answeredAt ?? Infinity) > later.requestedAt);
+}
+
+/** True when an input reached its provider as a secret. */
+export function isSecretInput(value: unknown): boolean {
+  return pulumi.runtime.isRpcSecret(value);
+}
+
+/** Inputs with their secrets unwrapped, for assertions on the values. */
 export function plain<T = any>(value: unknown): T {
+  if (pulumi.runtime.isRpcSecret(value)) return plain(pulumi.runtime.unwrapRpcSecret(value));
   if (Array.isArray(value)) return value.map((v) => plain(v)) as T;
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (record["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") return plain(record.value);
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)])) as T;
-  }
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)])) as T;
   return value as T;
 }

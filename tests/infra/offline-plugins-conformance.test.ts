@@ -16,8 +16,8 @@ const handlers = new Map<string, (typeof plugins)[number]["resources"][number]>(
 
 const runs: Record<string, ProgramRun> = {};
 beforeAll(async () => {
-  // One program run per stack would share module state; the dev stack sets a superset of ci's
-  // properties (pgAdmin on), and ci's own settings are checked by the e2e suite's real `up`.
+  // The dev stack sets a superset of ci's properties (pgAdmin on), and ci's own settings are
+  // checked by the e2e suite's real `up`.
   runs.dev = await runProgram("dev", stackFileConfig("dev"));
 });
 

@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { dockerPlugin } from "../../offline/plugins/docker/plugin.js";
+import { postgresqlPlugin } from "../../offline/plugins/postgresql/plugin.js";
+import { randomPlugin } from "../../offline/plugins/random/plugin.js";
 import { chooseImageMode, localImageConfig, namesOwnRegistry } from "../../scripts/stack/images.js";
 import { toShellExports } from "../../scripts/stack/shellExports.js";
 import {
@@ -9,6 +12,7 @@ import {
   offlinePluginEnv,
   offlinePluginPath,
   parsePluginSetting,
+  PLUGIN_NAMES,
   requiredPlugins,
 } from "../../scripts/stack/plugins.js";
 import { DEV_PASSPHRASE, passphraseFor, repoRoot } from "../../scripts/stack/stack.js";
@@ -58,8 +62,14 @@ describe("stack passphrases", () => {
 });
 
 describe("provider plugins", () => {
-  it("reads the versions the SDKs ask for", () => {
-    expect(requiredPlugins()).toEqual({ docker: "5.2.0", random: "4.21.2", postgresql: "3.18.1" });
+  it("asks for the versions of the provider SDKs the lockfile installs, the ones the offline plugins answer for", () => {
+    const lock = JSON.parse(readFileSync(path.join(repoRoot, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { version?: string }>;
+    };
+    const locked = Object.fromEntries(PLUGIN_NAMES.map((name) => [name, lock.packages[`node_modules/@pulumi/${name}`]?.version]));
+    expect(requiredPlugins()).toEqual(locked);
+    for (const plugin of [dockerPlugin, postgresqlPlugin, randomPlugin])
+      expect(plugin.version, plugin.name).toBe(requiredPlugins()[plugin.name]);
   });
 
   it("names every plugin missing at the exact version", () => {
