@@ -3,7 +3,7 @@ import { z } from "zod";
 import { validationError } from "../api/errors.js";
 import { editionQuery, pageEditionsQuery, pageSummaryQuery } from "../api/queries.js";
 import type { RouteDeps, ZodApp } from "../api/routes/types.js";
-import { intParam, text } from "../api/schemas.js";
+import { ACRONYM_MAX, EDITION_YEARS, intParam, text } from "../api/schemas.js";
 import type { PageScript } from "./assets.js";
 import { type PageCache, pageEncoding, RenderedPage } from "./pageCache.js";
 import { deadlineCalendar } from "./calendar.js";
@@ -23,7 +23,7 @@ export interface PageRouteDeps extends RouteDeps {
   pageCache: PageCache<RenderedPage>;
 }
 
-const editionParams = z.object({ acronym: text(32), year: intParam(1950, 2200) });
+const editionParams = z.object({ acronym: text(ACRONYM_MAX), year: intParam(EDITION_YEARS.min, EDITION_YEARS.max) });
 
 type Row = Record<string, unknown>;
 
