@@ -1,5 +1,7 @@
 // The dataset's own guard: checks data/conferences.json against the rules in data/README.md.
-// Dependency-free on purpose (node built-ins only) so it runs before `npm ci` has anything else to offer.
+// The format (fields, kinds, formats, ranges) is the app's zod schema's (app/src/worker/dataset.ts,
+// app/src/api/schemas.ts); this adds the editorial rules the importer does not need (https only,
+// an estimated deadline has a note, ...) and messages meant for whoever edits the file.
 //
 //   npx tsx data/validate.ts [path/to/conferences.json] [--as-of 2026-11-24]
 //
@@ -7,11 +9,8 @@
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-
-export const DEADLINE_KINDS = ["abstract", "paper", "supplementary", "rebuttal", "notification", "camera_ready"] as const;
-export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
-
-export const CONFERENCE_FORMATS = ["in_person", "online", "hybrid"] as const;
+import { ACRONYM_MAX, CONFERENCE_FORMATS, DEADLINE_KINDS, EDITION_YEARS, SLUG_PATTERN } from "../app/src/api/schemas.js";
+import { datasetConferenceSchema, datasetDeadlineFields, datasetSchema } from "../app/src/worker/dataset.js";
 
 /**
  * Fixed UTC offsets for the timezone labels calls for papers use. Only fixed-offset labels are
@@ -45,28 +44,14 @@ export const TIMEZONE_OFFSETS: Readonly<Record<string, string>> = {
   AEDT: "+11:00",
 };
 
-const SLUG_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DUE_AT_RE = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 const VERSION_RE = /^\d{4}\.\d{1,2}\.\d+$/;
 const UTC_LABEL_RE = /^(?:UTC|GMT)([+-])(\d{1,2})(?::?(\d{2}))?$/;
 
-const CONFERENCE_KEYS = new Set([
-  "acronym",
-  "name",
-  "year",
-  "website",
-  "city",
-  "country",
-  "format",
-  "start_date",
-  "end_date",
-  "dates_estimated",
-  "topics",
-  "source",
-  "deadlines",
-]);
-const DEADLINE_KEYS = new Set(["kind", "due_at", "timezone", "estimated", "note"]);
+const TOP_LEVEL_KEYS = Object.keys(datasetSchema.shape);
+const CONFERENCE_KEYS = new Set(Object.keys(datasetConferenceSchema.shape));
+const DEADLINE_KEYS = new Set(Object.keys(datasetDeadlineFields.shape));
 
 type Json = unknown;
 type Obj = Record<string, Json>;
@@ -131,8 +116,8 @@ export function validateDataset(json: Json): string[] {
   if (!isObj(json)) return ['top level: must be a JSON object with "dataset" and "conferences"'];
 
   for (const key of Object.keys(json)) {
-    if (!["dataset", "topics", "conferences"].includes(key)) {
-      problems.push(`top level: unknown key "${key}" (allowed: dataset, topics, conferences)`);
+    if (!TOP_LEVEL_KEYS.includes(key)) {
+      problems.push(`top level: unknown key "${key}" (allowed: ${TOP_LEVEL_KEYS.join(", ")})`);
     }
   }
 
@@ -157,7 +142,7 @@ export function validateDataset(json: Json): string[] {
           problems.push(`${where}: must be an object { slug, name }`);
           return;
         }
-        if (typeof t.slug !== "string" || !SLUG_RE.test(t.slug)) {
+        if (typeof t.slug !== "string" || !SLUG_PATTERN.test(t.slug)) {
           problems.push(`${where}.slug: must be kebab-case like "machine-learning" (got ${JSON.stringify(t.slug)})`);
         } else if (topicSlugs.has(t.slug)) {
           problems.push(`${where}.slug: "${t.slug}" is listed twice`);
@@ -194,14 +179,16 @@ export function validateDataset(json: Json): string[] {
 
     if (!isNonBlank(conf.acronym)) {
       problems.push(`${at("acronym")}: must be a non-blank string`);
-    } else if (conf.acronym.length > 32 || conf.acronym !== conf.acronym.trim()) {
-      problems.push(`${at("acronym")}: must be at most 32 characters without surrounding spaces`);
+    } else if (conf.acronym.length > ACRONYM_MAX || conf.acronym !== conf.acronym.trim()) {
+      problems.push(`${at("acronym")}: must be at most ${ACRONYM_MAX} characters without surrounding spaces`);
     }
     if (!isNonBlank(conf.name)) problems.push(`${at("name")}: must be a non-blank string`);
 
     const year = conf.year;
-    if (typeof year !== "number" || !Number.isInteger(year) || year < 1950 || year > 2200) {
-      problems.push(`${at("year")}: must be an integer between 1950 and 2200 (got ${JSON.stringify(year)})`);
+    if (typeof year !== "number" || !Number.isInteger(year) || year < EDITION_YEARS.min || year > EDITION_YEARS.max) {
+      problems.push(
+        `${at("year")}: must be an integer between ${EDITION_YEARS.min} and ${EDITION_YEARS.max} (got ${JSON.stringify(year)})`,
+      );
     }
 
     if (typeof conf.acronym === "string" && typeof year === "number") {
@@ -253,7 +240,7 @@ export function validateDataset(json: Json): string[] {
     } else {
       const mine = new Set<string>();
       conf.topics.forEach((slug: Json, t: number) => {
-        if (typeof slug !== "string" || !SLUG_RE.test(slug)) {
+        if (typeof slug !== "string" || !SLUG_PATTERN.test(slug)) {
           problems.push(`${at(`topics[${t}]`)}: must be a kebab-case slug (got ${JSON.stringify(slug)})`);
         } else if (!topicSlugs.has(slug)) {
           problems.push(`${at(`topics[${t}]`)}: unknown topic "${slug}"; add it to the top-level "topics" list`);

@@ -1,8 +1,18 @@
+import { HttpError } from "@fastify/sensible";
+import type { FastifySchemaValidationError } from "fastify";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { HttpError, parseInput } from "../../app/src/api/errors.js";
+import { schemaErrorFormatter, validatorCompiler } from "../../app/src/api/errors.js";
 import { parseJsonBody } from "../../app/src/api/json-body.js";
 import { conferenceCreate, conferenceListQuery, conferencePatch, deadlineCreate, idParams } from "../../app/src/api/schemas.js";
+
+/** What fastify does with a route's `schema` (app.ts): the parsed input, or the 400 it answers. */
+function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
+  const validate = validatorCompiler({ schema, method: "POST", url: "/", httpPart: where });
+  const result = validate(input) as { error?: FastifySchemaValidationError[]; value?: z.output<S> };
+  if (result.error) throw schemaErrorFormatter(result.error, where);
+  return result.value!;
+}
 
 function message400(fn: () => unknown): { message: string; field?: string } {
   try {

@@ -1,6 +1,9 @@
+import { STATUS_CODES } from "node:http";
 import compress from "@fastify/compress";
 import helmet from "@fastify/helmet";
+import sensible, { HttpError } from "@fastify/sensible";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { isTransientConnectError, type Db } from "../db.js";
 import { migrationStatusOn } from "../migrate/index.js";
@@ -9,13 +12,14 @@ import { PAGE_CONTENT_SECURITY_POLICY } from "../web/page.js";
 import { PageCache, type RenderedPage } from "../web/pageCache.js";
 import { pageRoutes } from "../web/routes.js";
 import { mapDbError } from "./db-errors.js";
-import { HttpError } from "./errors.js";
+import { fieldError, schemaErrorFormatter, validatorCompiler } from "./errors.js";
 import { hostName, isAllowedHost, isCrossOriginWrite } from "./hosts.js";
 import { parseJsonBody } from "./json-body.js";
 import { conferenceRoutes } from "./routes/conferences.js";
 import { deadlineRoutes } from "./routes/deadlines.js";
 import { healthRoutes, type MigrationStatusFn } from "./routes/health.js";
-import { ingestRunRoutes, topicRoutes } from "./routes/misc.js";
+import { ingestRunRoutes } from "./routes/ingest-runs.js";
+import { topicRoutes } from "./routes/topics.js";
 
 export interface BuildAppOptions {
   db: Db;
@@ -41,19 +45,8 @@ export interface BuildAppOptions {
   pageCacheMs?: number;
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: "Bad Request",
-  403: "Forbidden",
-  404: "Not Found",
-  409: "Conflict",
-  413: "Payload Too Large",
-  415: "Unsupported Media Type",
-  500: "Internal Server Error",
-  503: "Service Unavailable",
-};
-
 function errorBody(statusCode: number, message: string, field?: string) {
-  return { statusCode, error: STATUS_TEXT[statusCode] ?? "Error", message, ...(field ? { field } : {}) };
+  return { statusCode, error: STATUS_CODES[statusCode] ?? "Error", message, ...(field ? { field } : {}) };
 }
 
 /**
@@ -63,10 +56,18 @@ function errorBody(statusCode: number, message: string, field?: string) {
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const { db } = opts;
   const now = opts.now ?? (() => new Date());
-  const app = Fastify({
-    loggerInstance: opts.logger,
-    bodyLimit: 256 * 1024,
-  }) as unknown as FastifyInstance;
+  const app = (
+    Fastify({
+      loggerInstance: opts.logger,
+      bodyLimit: 256 * 1024,
+      schemaErrorFormatter,
+    }) as unknown as FastifyInstance
+  ).withTypeProvider<ZodTypeProvider>();
+  // Routes validate params, query and body with the zod schemas in schemas.ts (route `schema`).
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // reply.notFound() and httpErrors: the errors routes throw, answered by the error handler below.
+  await app.register(sensible);
 
   // JSON is the only body the API reads: fastify's text/plain parser is gone, so a text/plain
   // body is a 415 like any other type instead of a string that fails validation.
@@ -95,21 +96,22 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   // Before routing and body parsing: other web pages in the same browser get nothing (hosts.ts).
   const allowedHosts = opts.allowedHosts ?? [];
-  app.addHook("onRequest", async (req, reply) => {
+  app.addHook("onRequest", async (req) => {
     const { host, origin } = req.headers;
     if (!isAllowedHost(host, allowedHosts)) {
       req.log.warn({ host }, "request for a host name this server does not answer to (ALLOWED_HOSTS)");
       const message = `host: this server does not answer to ${JSON.stringify(hostName(host!))}; if that is one of its names, add it to ALLOWED_HOSTS`;
-      return reply.code(403).send(errorBody(403, message, "host"));
+      throw fieldError(403, message, "host");
     }
     if (isCrossOriginWrite(req.method, origin, host)) {
       req.log.warn({ origin, host }, "write from another origin refused");
       const message = `origin: a write from the page at ${JSON.stringify(origin)} is refused: only this server's own pages may write`;
-      return reply.code(403).send(errorBody(403, message, "origin"));
+      throw fieldError(403, message, "origin");
     }
   });
 
   app.setErrorHandler(async (error: FastifyError, req, reply) => {
+    // Validation errors too: schemaErrorFormatter (errors.ts) makes them HttpErrors.
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).send(errorBody(error.statusCode, error.message, error.field));
     }
@@ -138,9 +140,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     return reply.code(500).send(errorBody(500, "internal error; the server log has the details"));
   });
 
-  app.setNotFoundHandler(async (req, reply) =>
-    reply.code(404).send(errorBody(404, `no route ${req.method} ${req.url.split("?")[0]}`)),
-  );
+  app.setNotFoundHandler(async (req, reply) => reply.notFound(`no route ${req.method} ${req.url.split("?")[0]}`));
 
   const deps = { db, now };
   healthRoutes(app, {

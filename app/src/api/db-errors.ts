@@ -1,6 +1,7 @@
 import type { Db } from "../db.js";
-import { HttpError } from "./errors.js";
-import { COLUMN_FIELDS } from "./queries.js";
+import { type HttpError, httpErrors } from "@fastify/sensible";
+import { fieldError } from "./errors.js";
+import { COLUMN_FIELDS, constraintColumnsQuery } from "./queries.js";
 
 interface PgError {
   code?: string;
@@ -33,14 +34,8 @@ const CONSTRAINT_TEXT: Record<string, string> = {
 /** The API field names of a constraint's columns, read from the catalog (last column first). */
 async function constraintFields(db: Db, constraint: string, table: string | undefined): Promise<string[]> {
   try {
-    const { rows } = await db.query<{ attname: string }>(
-      `SELECT a.attname
-       FROM pg_constraint con
-       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey)
-       WHERE con.conname = $1 AND ($2::text IS NULL OR con.conrelid = $2::regclass)
-       ORDER BY a.attnum DESC`,
-      [constraint, table ?? null],
-    );
+    const { text, values } = constraintColumnsQuery(constraint, table);
+    const { rows } = await db.query<{ attname: string }>(text, values);
     return rows.map((r) => COLUMN_FIELDS[r.attname] ?? r.attname);
   } catch {
     return [];
@@ -60,21 +55,21 @@ export async function mapDbError(err: unknown, db: Db): Promise<HttpError | unde
       // names its column and says the rule in its message; there is no catalog entry to look up.
       if (err.column && !(constraint in CONSTRAINT_TEXT)) {
         const field = COLUMN_FIELDS[err.column] ?? err.column;
-        return new HttpError(400, `${field}: ${err.message ?? `violates the rule ${constraint}`}`, field);
+        return fieldError(400, `${field}: ${err.message ?? `violates the rule ${constraint}`}`, field);
       }
       const fields = await constraintFields(db, constraint, err.table);
       const field = fields[0] ?? constraint;
       const text = CONSTRAINT_TEXT[constraint] ?? `violates the rule ${constraint}`;
-      return new HttpError(400, `${field}: ${text} (check constraint ${constraint})`, field);
+      return fieldError(400, `${field}: ${text} (check constraint ${constraint})`, field);
     }
     case "23502": {
       const field = err.column ? (COLUMN_FIELDS[err.column] ?? err.column) : "body";
-      return new HttpError(400, `${field}: is required (must not be null)`, field);
+      return fieldError(400, `${field}: is required (must not be null)`, field);
     }
     case PG_UNIQUE_VIOLATION: {
       const fields = err.constraint ? await constraintFields(db, err.constraint, err.table) : [];
       const detail = err.detail ? `: ${err.detail}` : "";
-      return new HttpError(409, `${fields.reverse().join(", ") || "record"} already exists${detail}`, fields[0]);
+      return fieldError(409, `${fields.reverse().join(", ") || "record"} already exists${detail}`, fields[0]);
     }
     case "22P02": // invalid_text_representation
     case "22007": // invalid_datetime_format
@@ -82,9 +77,9 @@ export async function mapDbError(err: unknown, db: Db): Promise<HttpError | unde
     case "22003": // numeric_value_out_of_range
     case "22021": // character_not_in_repertoire: a NUL in text (the schemas refuse it before this)
     case "22P05": // untranslatable_character: a \u0000 in json
-      return new HttpError(400, `invalid value: ${err.message ?? "rejected by the database"}`);
+      return httpErrors.badRequest(`invalid value: ${err.message ?? "rejected by the database"}`);
     case "57014": // query_canceled (statement_timeout)
-      return new HttpError(503, "the database took too long to answer; try again");
+      return httpErrors.serviceUnavailable("the database took too long to answer; try again");
     default:
       return undefined;
   }

@@ -1,18 +1,15 @@
+import { HttpError, httpErrors } from "@fastify/sensible";
+import type { FastifySchemaValidationError } from "fastify";
+import { validatorCompiler as zodValidatorCompiler } from "fastify-type-provider-zod";
 import type { z } from "zod";
 
-/** An error with an HTTP status and, for 400s, the input field it is about. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = "HttpError";
-  }
+/**
+ * An HTTP error (@fastify/sensible's) about one input field: the error body (app.ts) names it.
+ * For any status; `httpErrors.notFound(...)` and the like when there is no field to name.
+ */
+export function fieldError(statusCode: number, message: string, field: string | undefined): HttpError {
+  return httpErrors.createError(statusCode, message, { field });
 }
-
-export const notFound = (what: string) => new HttpError(404, `${what} not found`);
 
 const FORMAT_TEXT: Record<string, string> = {
   date: "must be a date in the form YYYY-MM-DD",
@@ -68,15 +65,38 @@ export function issueField(issue: Issue, where: string): string {
 }
 
 /** A 400 naming every bad field: "year: must be <= 2200; website: must be an http(s) URL". */
-export function validationError(error: z.ZodError, where: string): HttpError {
-  const parts = error.issues.map((i) => ({ field: issueField(i, where), text: describeIssue(i) }));
+export function validationError(issues: readonly Issue[], where: string): HttpError {
+  const parts = issues.map((i) => ({ field: issueField(i, where), text: describeIssue(i) }));
   const message = parts.map((p) => `${p.field}: ${p.text}`).join("; ");
-  return new HttpError(400, message, parts[0]?.field);
+  return fieldError(400, message, parts[0]?.field);
 }
 
-/** Parses `input` or throws a 400 naming the field. `where` names the input (body, query, ...). */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
-  const result = schema.safeParse(input ?? (where === "body" ? undefined : {}));
-  if (!result.success) throw validationError(result.error, where);
-  return result.data;
+/**
+ * fastify-type-provider-zod's validator, except that a body fastify hands over as null (none was
+ * sent, or a JSON null) is absent, so both are "body: is required".
+ */
+export const validatorCompiler: typeof zodValidatorCompiler = (route) => {
+  const validate = zodValidatorCompiler(route);
+  return route.httpPart === "body" ? (data: unknown) => validate(data ?? undefined) : validate;
+};
+
+/** What the API's messages call the parts of a request fastify validates. */
+const PART_NAMES: Record<string, string> = { querystring: "query", params: "path" };
+
+/**
+ * fastify's schemaErrorFormatter: the route schema's zod issues as the 400 validationError makes.
+ * fastify-type-provider-zod hands each issue over as { keyword: code, instancePath: "/a/0",
+ * message, params: the issue's other fields }.
+ */
+export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): HttpError {
+  const issues = errors.map(
+    (e) =>
+      ({
+        ...e.params,
+        code: e.keyword,
+        message: e.message ?? "",
+        path: e.instancePath.split("/").slice(1).filter(Boolean),
+      }) as unknown as Issue,
+  );
+  return validationError(issues, PART_NAMES[dataVar] ?? dataVar);
 }

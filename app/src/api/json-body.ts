@@ -1,4 +1,4 @@
-import { HttpError } from "./errors.js";
+import { fieldError } from "./errors.js";
 
 /**
  * Keys that reach an object's prototype when a parsed body is merged into another object. They are
@@ -30,11 +30,11 @@ export function parseJsonBody(text: string): unknown {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, `body: is not valid JSON (${(error as Error).message})`, "body");
+    throw fieldError(400, `body: is not valid JSON (${(error as Error).message})`, "body");
   }
   // JSON.parse makes "__proto__" an own property, not the prototype; refusing it here means no
   // handler ever holds one.
   const key = prototypeKey(value);
-  if (key) throw new HttpError(400, `${key}: is not a known field`, key);
+  if (key) throw fieldError(400, `${key}: is not a known field`, key);
   return value;
 }

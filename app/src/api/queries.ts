@@ -90,8 +90,77 @@ export function conferenceByIdQuery(id: number, now: Date): SqlQuery {
   };
 }
 
+/** The conference's acronym and year, its row locked until the transaction ends. */
+export function lockConferenceQuery(id: number): SqlQuery {
+  return { text: "SELECT acronym, edition_year AS year FROM conferences WHERE id = $1 FOR UPDATE", values: [id] };
+}
+
+export function conferenceExistsQuery(id: number): SqlQuery {
+  return { text: "SELECT 1 FROM conferences WHERE id = $1", values: [id] };
+}
+
+export function insertConferenceQuery(input: Record<string, unknown>): SqlQuery {
+  return buildInsert("conferences", CONFERENCE_FIELD_COLUMNS, input);
+}
+
+export function updateConferenceQuery(id: number, input: Record<string, unknown>): SqlQuery | null {
+  return buildUpdate("conferences", CONFERENCE_FIELD_COLUMNS, input, { sql: "id = $1", values: [id] });
+}
+
+export function deleteConferenceQuery(id: number): SqlQuery {
+  return { text: "DELETE FROM conferences WHERE id = $1", values: [id] };
+}
+
+/** The topics among `slugs` that exist: { id, slug } rows. */
+export function topicsBySlugQuery(slugs: readonly string[]): SqlQuery {
+  return { text: "SELECT id, slug FROM topics WHERE slug = ANY($1::text[])", values: [[...slugs]] };
+}
+
+/** Two statements that make `topicIds` the conference's topics: remove the old ones, add these. */
+export function replaceTopicsQueries(conferenceId: number, topicIds: readonly number[]): SqlQuery[] {
+  const clear = { text: "DELETE FROM conference_topics WHERE conference_id = $1", values: [conferenceId] };
+  if (topicIds.length === 0) return [clear];
+  return [
+    clear,
+    {
+      text: "INSERT INTO conference_topics (conference_id, topic_id) SELECT $1, unnest($2::bigint[])",
+      values: [conferenceId, [...topicIds]],
+    },
+  ];
+}
+
 export const DEADLINE_COLUMNS = `d.id, d.conference_id, d.kind, d.due_at, d.timezone_label AS timezone,
   d.estimated, d.note, d.created_at, d.updated_at`;
+
+/** A conference's deadlines, in the order they fall due. */
+export function conferenceDeadlinesQuery(conferenceId: number): SqlQuery {
+  return {
+    text: `SELECT ${DEADLINE_COLUMNS} FROM deadlines d WHERE d.conference_id = $1 ORDER BY d.due_at, d.id`,
+    values: [conferenceId],
+  };
+}
+
+export function deadlineQuery(conferenceId: number, deadlineId: number): SqlQuery {
+  return {
+    text: `SELECT ${DEADLINE_COLUMNS} FROM deadlines d WHERE d.id = $1 AND d.conference_id = $2`,
+    values: [deadlineId, conferenceId],
+  };
+}
+
+export function insertDeadlineQuery(conferenceId: number, input: Record<string, unknown>): SqlQuery {
+  return buildInsert("deadlines", DEADLINE_FIELD_COLUMNS, input, { conference_id: conferenceId });
+}
+
+export function updateDeadlineQuery(conferenceId: number, deadlineId: number, input: Record<string, unknown>): SqlQuery | null {
+  return buildUpdate("deadlines", DEADLINE_FIELD_COLUMNS, input, {
+    sql: "id = $1 AND conference_id = $2",
+    values: [deadlineId, conferenceId],
+  });
+}
+
+export function deleteDeadlineQuery(conferenceId: number, deadlineId: number): SqlQuery {
+  return { text: "DELETE FROM deadlines WHERE id = $1 AND conference_id = $2", values: [deadlineId, conferenceId] };
+}
 
 export function upcomingDeadlinesQuery(now: Date, days: number, limit: number): SqlQuery {
   return {
@@ -270,6 +339,18 @@ export const DEADLINE_FIELD_COLUMNS = {
   estimated: "estimated",
   note: "note",
 } as const;
+
+/** The columns of a constraint (on `table`, if given), last column first: `attname` rows. */
+export function constraintColumnsQuery(constraint: string, table: string | undefined): SqlQuery {
+  return {
+    text: `SELECT a.attname
+           FROM pg_constraint con
+           JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey)
+           WHERE con.conname = $1 AND ($2::text IS NULL OR con.conrelid = $2::regclass)
+           ORDER BY a.attnum DESC`,
+    values: [constraint, table ?? null],
+  };
+}
 
 /** Column -> API field, for naming the field of a constraint violation. */
 export const COLUMN_FIELDS: Record<string, string> = {

@@ -6,6 +6,9 @@ export const DEADLINE_KINDS = ["abstract", "paper", "supplementary", "rebuttal",
 export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
 
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+/** The edition years a conference may have (the database checks the same range). */
+export const EDITION_YEARS = { min: 1950, max: 2200 } as const;
+export const ACRONYM_MAX = 32;
 
 // PostgreSQL's text cannot hold a NUL character: without this check it reaches the database and
 // comes back as a 500. Every string a client sends goes through `plainString`.
@@ -58,7 +61,7 @@ export const conferenceListQuery = z.strictObject({
   q: searchTerm.min(1).optional(),
   topic: slug.optional(),
   deadline_within_days: intParam(0, 3660).optional(),
-  year: intParam(1950, 2200).optional(),
+  year: intParam(EDITION_YEARS.min, EDITION_YEARS.max).optional(),
   limit: intParam(1, MAX_PAGE_SIZE).optional().default(20),
   offset: intParam(0, 1_000_000).optional().default(0),
 });
@@ -105,10 +108,11 @@ function checkDates(v: ConferenceDates, ctx: z.RefinementCtx) {
   }
 }
 
-const conferenceFields = {
-  acronym: text(32),
+/** A conference's fields as the API and the dataset (worker/dataset.ts) both read them. */
+export const conferenceFields = {
+  acronym: text(ACRONYM_MAX),
   name: text(300),
-  year: z.int().min(1950).max(2200),
+  year: z.int().min(EDITION_YEARS.min).max(EDITION_YEARS.max),
   website: httpUrl.nullable(),
   city: text(100).nullable(),
   country: text(100).nullable(),
@@ -159,7 +163,8 @@ export function checkTimezone(v: { due_at?: string; timezone?: string }, ctx: z.
   if (problem) ctx.addIssue({ code: "custom", path: ["timezone"], message: problem });
 }
 
-const deadlineFields = {
+/** A deadline's fields as the API and the dataset (worker/dataset.ts) both read them. */
+export const deadlineFields = {
   kind: z.enum(DEADLINE_KINDS),
   due_at: isoDateTime,
   timezone: timezoneLabel,

@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { HttpError, validationError } from "../api/errors.js";
+import { validationError } from "../api/errors.js";
 import { editionQuery, pageEditionsQuery, pageSummaryQuery } from "../api/queries.js";
-import type { RouteDeps } from "../api/routes/conferences.js";
-import { intParam, text } from "../api/schemas.js";
+import type { RouteDeps, ZodApp } from "../api/routes/types.js";
+import { ACRONYM_MAX, EDITION_YEARS, intParam, text } from "../api/schemas.js";
 import type { PageScript } from "./assets.js";
 import { type PageCache, pageEncoding, RenderedPage } from "./pageCache.js";
 import { deadlineCalendar } from "./calendar.js";
@@ -23,7 +23,7 @@ export interface PageRouteDeps extends RouteDeps {
   pageCache: PageCache<RenderedPage>;
 }
 
-const editionParams = z.object({ acronym: text(32), year: intParam(1950, 2200) });
+const editionParams = z.object({ acronym: text(ACRONYM_MAX), year: intParam(EDITION_YEARS.min, EDITION_YEARS.max) });
 
 type Row = Record<string, unknown>;
 
@@ -50,7 +50,7 @@ function sendCalendar(reply: FastifyReply, filename: string, body: string) {
     .send(body);
 }
 
-export function pageRoutes(app: FastifyInstance, { db, now, script, pageCache }: PageRouteDeps): void {
+export function pageRoutes(app: ZodApp, { db, now, script, pageCache }: PageRouteDeps): void {
   /** The editions for `filters`, in the page's order; one query. */
   async function loadEditions(filters: PageFilters, at: Date): Promise<Edition[]> {
     const query = pageEditionsQuery(
@@ -92,7 +92,7 @@ export function pageRoutes(app: FastifyInstance, { db, now, script, pageCache }:
   app.get("/", async (req, reply) => {
     const parsed = pageQuery.safeParse(req.query ?? {});
     if (!parsed.success) {
-      const notice = `Filter ignored: ${validationError(parsed.error, "query").message}`;
+      const notice = `Filter ignored: ${validationError(parsed.error.issues, "query").message}`;
       return sendHtml(reply, 400, await renderView(NO_FILTERS, now(), notice));
     }
     // The key is the filters as parsed, so two spellings of one view share an entry.
@@ -109,14 +109,13 @@ export function pageRoutes(app: FastifyInstance, { db, now, script, pageCache }:
   // The view's deadlines as a calendar feed: the editions the page lists for these filters, every
   // deadline of the chosen kinds (passed ones too, so a subscribed calendar keeps them until the
   // edition ends).
-  app.get("/calendar.ics", async (req, reply) => {
-    const parsed = pageQuery.safeParse(req.query ?? {});
-    // The API's error handler (app.ts) answers these as JSON, like every other bad request.
-    if (!parsed.success) throw validationError(parsed.error, "query");
+  // A bad filter is answered as JSON by the API's error handler (app.ts), like every other bad request.
+  app.get("/calendar.ics", { schema: { querystring: pageQuery } }, async (req, reply) => {
+    const filters = req.query;
     const at = now();
-    const editions = await loadEditions(parsed.data, at);
-    const topics = parsed.data.topics.length > 0 ? `: ${parsed.data.topics.join(", ")}` : "";
-    const body = deadlineCalendar(allDeadlines(editions, kindsFor(parsed.data.kind)), {
+    const editions = await loadEditions(filters, at);
+    const topics = filters.topics.length > 0 ? `: ${filters.topics.join(", ")}` : "";
+    const body = deadlineCalendar(allDeadlines(editions, kindsFor(filters.kind)), {
       name: `ConfRadar deadlines${topics}`,
       baseUrl: baseUrl(req),
       now: at,
@@ -147,7 +146,7 @@ export function pageRoutes(app: FastifyInstance, { db, now, script, pageCache }:
   app.get("/conferences/:acronym/:year/calendar.ics", async (req, reply) => {
     const at = now();
     const edition = await loadEdition(req.params, at);
-    if (!edition) throw new HttpError(404, `${notFoundText(req.params)} is not in ConfRadar`);
+    if (!edition) return reply.notFound(`${notFoundText(req.params)} is not in ConfRadar`);
     const body = deadlineCalendar(allDeadlines([edition], kindsFor("all")), {
       name: `${edition.acronym} ${edition.year} deadlines (ConfRadar)`,
       baseUrl: baseUrl(req),

@@ -2,15 +2,14 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { describeIssue } from "../api/errors.js";
 import {
-  CONFERENCE_FORMATS,
   checkTimezone,
+  conferenceFields,
   dateWindowProblem,
+  deadlineFields,
   deadlineWindowProblem,
-  DEADLINE_KINDS,
   httpUrl,
   SLUG_PATTERN,
   text,
-  timezoneLabel,
 } from "../api/schemas.js";
 import { labelForOffset, offsetOf } from "../api/timezones.js";
 
@@ -21,28 +20,29 @@ export const datasetTopicSchema = z.strictObject({
 
 // The same field rules as the API's (app/src/api/schemas.ts): what the ingest writes, a client
 // could have written, and the other way round.
-export const datasetDeadlineSchema = z
-  .strictObject({
-    kind: z.enum(DEADLINE_KINDS),
-    due_at: z.iso.datetime({ offset: true }),
-    timezone: timezoneLabel.optional(),
-    estimated: z.boolean().default(false),
-    note: text(1000).nullable().default(null),
-  })
+export const datasetDeadlineFields = z.strictObject({
+  kind: deadlineFields.kind,
+  due_at: deadlineFields.due_at,
+  timezone: deadlineFields.timezone.optional(),
+  estimated: deadlineFields.estimated.default(false),
+  note: deadlineFields.note.default(null),
+});
+
+export const datasetDeadlineSchema = datasetDeadlineFields
   .superRefine(checkTimezone)
   .transform((d) => ({ ...d, timezone: d.timezone ?? labelForOffset(offsetOf(d.due_at)) }));
 
 export const datasetConferenceSchema = z.strictObject({
-  acronym: text(32),
-  name: text(300),
-  year: z.int().min(1950).max(2200),
-  website: httpUrl.nullable().default(null),
-  city: text(100).nullable().default(null),
-  country: text(100).nullable().default(null),
-  format: z.enum(CONFERENCE_FORMATS).default("in_person"),
-  start_date: z.iso.date().nullable().default(null),
-  end_date: z.iso.date().nullable().default(null),
-  dates_estimated: z.boolean().default(false),
+  acronym: conferenceFields.acronym,
+  name: conferenceFields.name,
+  year: conferenceFields.year,
+  website: conferenceFields.website.default(null),
+  city: conferenceFields.city.default(null),
+  country: conferenceFields.country.default(null),
+  format: conferenceFields.format.default("in_person"),
+  start_date: conferenceFields.start_date.default(null),
+  end_date: conferenceFields.end_date.default(null),
+  dates_estimated: conferenceFields.dates_estimated.default(false),
   topics: z.array(z.string()).default([]),
   source: z.strictObject({ url: httpUrl }),
   deadlines: z.array(datasetDeadlineSchema).default([]),

@@ -1,22 +1,20 @@
-import type { FastifyInstance } from "fastify";
-import type pg from "pg";
-import type { Db, Queryable } from "../../db.js";
+import { httpErrors } from "@fastify/sensible";
+import type { Queryable } from "../../db.js";
 import { isPgError, PG_UNIQUE_VIOLATION } from "../db-errors.js";
-import { HttpError, notFound, parseInput } from "../errors.js";
+import { fieldError } from "../errors.js";
 import {
-  buildInsert,
-  buildUpdate,
-  CONFERENCE_FIELD_COLUMNS,
   conferenceByIdQuery,
+  conferenceDeadlinesQuery,
   conferenceListQueries,
-  DEADLINE_COLUMNS,
+  deleteConferenceQuery,
+  insertConferenceQuery,
+  lockConferenceQuery,
+  replaceTopicsQueries,
+  topicsBySlugQuery,
+  updateConferenceQuery,
 } from "../queries.js";
 import { conferenceCreate, conferenceListQuery, conferencePatch, idParams } from "../schemas.js";
-
-export interface RouteDeps {
-  db: Db;
-  now: () => Date;
-}
+import type { RouteDeps, ZodApp } from "./types.js";
 
 type Row = Record<string, unknown>;
 
@@ -30,44 +28,42 @@ export function toConference(row: Row): Row {
   return { ...row, next_deadline: next ? { ...next, due_at: isoUtc(next.due_at) } : null };
 }
 
+/** The 404 message for a conference id that is not there (the deadline routes' too). */
+export const noConference = (id: number) => `conference ${id} not found`;
+
 async function loadConference(client: Queryable, id: number, now: Date): Promise<Row | undefined> {
   const { text, values } = conferenceByIdQuery(id, now);
   const { rows } = await client.query<Row>(text, values);
   if (!rows[0]) return undefined;
-  const deadlines = await client.query<Row>(
-    `SELECT ${DEADLINE_COLUMNS} FROM deadlines d WHERE d.conference_id = $1 ORDER BY d.due_at, d.id`,
-    [id],
-  );
-  return { ...toConference(rows[0]), deadlines: deadlines.rows };
+  const deadlines = conferenceDeadlinesQuery(id);
+  return { ...toConference(rows[0]), deadlines: (await client.query<Row>(deadlines.text, deadlines.values)).rows };
 }
 
 /** Replaces the conference's topics with `slugs`; an unknown slug is a 400 naming it. */
-async function setTopics(client: pg.ClientBase, conferenceId: number, slugs: string[]): Promise<void> {
+async function setTopics(client: Queryable, conferenceId: number, slugs: string[]): Promise<void> {
   const unique = [...new Set(slugs)];
-  const { rows } = await client.query<{ id: number; slug: string }>("SELECT id, slug FROM topics WHERE slug = ANY($1::text[])", [
-    unique,
-  ]);
-  const known = new Set(rows.map((r) => r.slug));
-  const unknown = unique.filter((s) => !known.has(s));
+  const known = topicsBySlugQuery(unique);
+  const { rows } = await client.query<{ id: number; slug: string }>(known.text, known.values);
+  const knownSlugs = new Set(rows.map((r) => r.slug));
+  const unknown = unique.filter((s) => !knownSlugs.has(s));
   if (unknown.length > 0) {
-    throw new HttpError(
+    throw fieldError(
       400,
       `topics: unknown topic slug${unknown.length > 1 ? "s" : ""} ${unknown.map((s) => JSON.stringify(s)).join(", ")} (see GET /api/topics)`,
       "topics",
     );
   }
-  await client.query("DELETE FROM conference_topics WHERE conference_id = $1", [conferenceId]);
-  if (rows.length > 0) {
-    await client.query(`INSERT INTO conference_topics (conference_id, topic_id) SELECT $1, unnest($2::bigint[])`, [
-      conferenceId,
-      rows.map((r) => r.id),
-    ]);
+  for (const q of replaceTopicsQueries(
+    conferenceId,
+    rows.map((r) => r.id),
+  )) {
+    await client.query(q.text, q.values);
   }
 }
 
 function duplicateConference(err: unknown, acronym: unknown, year: unknown): never {
   if (isPgError(err, PG_UNIQUE_VIOLATION)) {
-    throw new HttpError(
+    throw fieldError(
       409,
       `acronym: a conference with acronym ${JSON.stringify(acronym)} and year ${String(year)} already exists`,
       "acronym",
@@ -76,9 +72,9 @@ function duplicateConference(err: unknown, acronym: unknown, year: unknown): nev
   throw err;
 }
 
-export function conferenceRoutes(app: FastifyInstance, { db, now }: RouteDeps): void {
-  app.get("/api/conferences", async (req) => {
-    const query = parseInput(conferenceListQuery, req.query, "query");
+export function conferenceRoutes(app: ZodApp, { db, now }: RouteDeps): void {
+  app.get("/api/conferences", { schema: { querystring: conferenceListQuery } }, async (req) => {
+    const { query } = req;
     const { page, count } = conferenceListQueries(query, now());
     const [items, total] = await Promise.all([
       db.query<Row>(page.text, page.values),
@@ -95,18 +91,18 @@ export function conferenceRoutes(app: FastifyInstance, { db, now }: RouteDeps): 
     };
   });
 
-  app.get("/api/conferences/:id", async (req) => {
-    const { id } = parseInput(idParams, req.params, "path");
+  app.get("/api/conferences/:id", { schema: { params: idParams } }, async (req, reply) => {
+    const { id } = req.params;
     const conference = await loadConference(db, id, now());
-    if (!conference) throw notFound(`conference ${id}`);
+    if (!conference) return reply.notFound(noConference(id));
     return conference;
   });
 
-  app.post("/api/conferences", async (req, reply) => {
-    const input = parseInput(conferenceCreate, req.body, "body");
+  app.post("/api/conferences", { schema: { body: conferenceCreate } }, async (req, reply) => {
+    const input = req.body;
     const created = await db
       .transaction(async (client) => {
-        const insert = buildInsert("conferences", CONFERENCE_FIELD_COLUMNS, input);
+        const insert = insertConferenceQuery(input);
         const { rows } = await client.query<{ id: number }>(insert.text, insert.values);
         const id = rows[0]!.id;
         if (input.topics) await setTopics(client, id, input.topics);
@@ -117,16 +113,14 @@ export function conferenceRoutes(app: FastifyInstance, { db, now }: RouteDeps): 
     return created;
   });
 
-  app.patch("/api/conferences/:id", async (req) => {
-    const { id } = parseInput(idParams, req.params, "path");
-    const input = parseInput(conferencePatch, req.body, "body");
+  app.patch("/api/conferences/:id", { schema: { params: idParams, body: conferencePatch } }, async (req) => {
+    const { id } = req.params;
+    const input = req.body;
     return db.transaction(async (client) => {
-      const { rows } = await client.query<{ acronym: string; year: number }>(
-        "SELECT acronym, edition_year AS year FROM conferences WHERE id = $1 FOR UPDATE",
-        [id],
-      );
-      if (!rows[0]) throw notFound(`conference ${id}`);
-      const update = buildUpdate("conferences", CONFERENCE_FIELD_COLUMNS, input, { sql: "id = $1", values: [id] });
+      const lock = lockConferenceQuery(id);
+      const { rows } = await client.query<{ acronym: string; year: number }>(lock.text, lock.values);
+      if (!rows[0]) throw httpErrors.notFound(noConference(id));
+      const update = updateConferenceQuery(id, input);
       if (update) {
         await client
           .query(update.text, update.values)
@@ -137,10 +131,11 @@ export function conferenceRoutes(app: FastifyInstance, { db, now }: RouteDeps): 
     });
   });
 
-  app.delete("/api/conferences/:id", async (req, reply) => {
-    const { id } = parseInput(idParams, req.params, "path");
-    const { rowCount } = await db.query("DELETE FROM conferences WHERE id = $1", [id]);
-    if (!rowCount) throw notFound(`conference ${id}`);
+  app.delete("/api/conferences/:id", { schema: { params: idParams } }, async (req, reply) => {
+    const { id } = req.params;
+    const { text, values } = deleteConferenceQuery(id);
+    const { rowCount } = await db.query(text, values);
+    if (!rowCount) return reply.notFound(noConference(id));
     return reply.code(204).send();
   });
 }
