@@ -58,7 +58,9 @@ export class Migrations extends pulumi.ComponentResource {
         databaseUrl: args.databaseUrl,
         serverInstance: args.serverInstance,
       },
-      // A component's dependsOn holds back nothing by itself: the step is what must wait.
+      // The component's dependsOn already holds the step back (the SDK registers the component only
+      // after what it depends on, and a child only after its parent); given to the step as well, the
+      // dependency is recorded on the step itself in the state, where destroy's order reads it.
       { parent: this, dependsOn: opts?.dependsOn },
     );
     let previous: pulumi.Resource = this.step;
