@@ -1,5 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { CONFIG_NAMESPACE, type StackConfig, StackConfigError } from "./stackConfig/schema.js";
+import {
+  CONFIG_NAMESPACE,
+  HOST_PORT_SETTINGS,
+  type HostPortSetting,
+  type StackConfig,
+  StackConfigError,
+} from "./stackConfig/schema.js";
 import { STACK_LABEL } from "./dockerNames.js";
 
 /**
@@ -13,14 +19,14 @@ import { STACK_LABEL } from "./dockerNames.js";
  * it over), is fine; anything else stops the run with the key, the port and who holds it.
  */
 
-/** The config keys that publish a port on 127.0.0.1, and whether the stack uses each. */
-function fixedPorts(config: StackConfig): { key: "postgresPort" | "appPort" | "pgadminPort"; port: number }[] {
-  const used = [
-    { key: "postgresPort" as const, on: config.postgresSource === "docker" },
-    { key: "appPort" as const, on: config.appEnabled },
-    { key: "pgadminPort" as const, on: config.pgadminEnabled },
-  ];
-  return used.filter((p) => p.on && config[p.key] !== 0).map((p) => ({ key: p.key, port: config[p.key] }));
+/** The fixed host ports this stack publishes: the container behind each setting runs. */
+function fixedPorts(config: StackConfig): { key: HostPortSetting; port: number }[] {
+  const published: Record<HostPortSetting, boolean> = {
+    postgresPort: config.postgresSource === "docker",
+    appPort: config.appEnabled,
+    pgadminPort: config.pgadminEnabled,
+  };
+  return HOST_PORT_SETTINGS.filter((key) => published[key] && config[key] !== 0).map((key) => ({ key, port: config[key] }));
 }
 
 // Binding is asynchronous in Node; the program's top level is not. A child node binds and exits.
@@ -32,8 +38,8 @@ export function canBindLoopback(port: number): boolean {
   return probe.status === 0;
 }
 
-/** Running containers that publish `port` on the host, with their stack label ("" for none). */
-function containersPublishing(port: number): { name: string; stack: string }[] {
+/** Running containers that publish host ports: their names, stack labels ("" for none) and host ports. */
+function publishingContainers(): { name: string; stack: string; hostPorts: number[] }[] {
   // `docker ps --filter publish=N` matches the container's port, not the host's: read the mappings.
   const listed = spawnSync("docker", ["ps", "--format", `{{.Names}}\t{{.Label "${STACK_LABEL}"}}\t{{.Ports}}`], {
     encoding: "utf8",
@@ -47,8 +53,7 @@ function containersPublishing(port: number): { name: string; stack: string }[] {
       const [name = "", stack = "", ports = ""] = line.split("\t");
       return { name, stack, hostPorts: hostPortsIn(ports) };
     })
-    .filter((c) => c.hostPorts.includes(port))
-    .map(({ name, stack }) => ({ name, stack }));
+    .filter((c) => c.hostPorts.length > 0);
 }
 
 /** Host ports in `docker ps`'s Ports column ("127.0.0.1:56080->3000/tcp, 5432/tcp" → [56080]). */
@@ -85,9 +90,13 @@ export function portProblem(
 
 /** Throws StackConfigError naming every fixed port held by something other than this stack. */
 export function checkFixedPortsFree(config: StackConfig, stack: string): void {
-  const problems = fixedPorts(config)
+  const ports = fixedPorts(config);
+  if (ports.length === 0) return;
+  const containers = publishingContainers();
+  const problems = ports
     .map(({ key, port }) => {
-      return portProblem(key, port, stack, canBindLoopback(port), containersPublishing(port));
+      const holders = containers.filter((c) => c.hostPorts.includes(port)).map(({ name, stack: s }) => ({ name, stack: s }));
+      return portProblem(key, port, stack, canBindLoopback(port), holders);
     })
     .filter((p): p is string => p !== undefined);
   if (problems.length > 0) throw new StackConfigError(problems);

@@ -8,6 +8,10 @@ import { z } from "zod";
  */
 export const CONFIG_NAMESPACE = "confradar";
 
+/** The settings that publish a port on 127.0.0.1 (0: Docker picks a free one). */
+export const HOST_PORT_SETTINGS = ["postgresPort", "appPort", "pgadminPort"] as const;
+export type HostPortSetting = (typeof HOST_PORT_SETTINGS)[number];
+
 const port = z.coerce
   .number({ error: "must be a whole number" })
   .int("must be a whole number")
@@ -143,7 +147,7 @@ const stackConfigSchema = z
         message: "must be at most 10 × healthIntervalSeconds, or a hung check delays every probe",
       });
     }
-    const fixedPorts = (["postgresPort", "appPort", "pgadminPort"] as const).filter((k) => c[k] !== 0);
+    const fixedPorts = HOST_PORT_SETTINGS.filter((k) => c[k] !== 0);
     for (const [i, a] of fixedPorts.entries()) {
       for (const b of fixedPorts.slice(i + 1)) {
         if (c[a] === c[b]) {
