@@ -84,12 +84,10 @@ export interface MigrationSet {
   digests: Record<string, string>;
 }
 
-/**
- * Reads a migrations folder (synchronously: the Pulumi program reads it while it builds resources).
- * Every other view of the migrations (the app's status, the infra's migration step, the pull request
- * preview) is derived from this.
- */
-export function readMigrationSet(migrationsDir: string = defaultMigrationsDir): MigrationSet {
+/** The migration files of a folder, in the order they apply: a directory listing, no file read. */
+export function listMigrationFiles(
+  migrationsDir: string = defaultMigrationsDir,
+): Pick<MigrationSet, "language" | "files" | "paths" | "names"> {
   let entries: string[];
   try {
     entries = readdirSync(migrationsDir);
@@ -99,20 +97,30 @@ export function readMigrationSet(migrationsDir: string = defaultMigrationsDir): 
     });
   }
   const { language, files } = chooseMigrationFiles(entries);
-  const paths = files.map((f) => join(migrationsDir, f));
+  return { language, files, paths: files.map((f) => join(migrationsDir, f)), names: files.map(stripExt) };
+}
+
+/**
+ * Reads a migrations folder, contents included (synchronously: the Pulumi program reads it while it
+ * builds resources). Every view of the migrations (the app's status, the infra's migration step, the
+ * pull request preview) comes from this or from listMigrationFiles.
+ */
+export function readMigrationSet(migrationsDir: string = defaultMigrationsDir): MigrationSet {
+  const listed = listMigrationFiles(migrationsDir);
   const hash = createHash("sha256");
   const digests: Record<string, string> = {};
-  for (const [i, file] of files.entries()) {
-    const content = readFileSync(paths[i]!);
+  for (const [i, file] of listed.files.entries()) {
+    const content = readFileSync(listed.paths[i]!);
     hash.update(`${file}\0`).update(content).update("\0");
-    digests[stripExt(file)] = createHash("sha256").update(content).digest("hex");
+    digests[listed.names[i]!] = createHash("sha256").update(content).digest("hex");
   }
-  return { language, files, paths, names: files.map(stripExt), hash: hash.digest("hex"), digests };
+  return { ...listed, hash: hash.digest("hex"), digests };
 }
 
 /** Migration names (file names without extension) in the order they apply. */
 export async function listMigrationNames(migrationsDir: string = defaultMigrationsDir): Promise<string[]> {
-  return readMigrationSet(migrationsDir).names;
+  // Called on every /readyz probe: the listing only, not the files' contents.
+  return listMigrationFiles(migrationsDir).names;
 }
 
 /**

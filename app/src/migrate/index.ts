@@ -3,7 +3,7 @@ import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { jiti, runner, type MigrationBuilder } from "node-pg-migrate";
 import { resolveDatabase } from "../store/index.js";
-import { defaultMigrationsDir, ignorePatternFor, listMigrationNames, readMigrationSet, stripExt } from "./files.js";
+import { defaultMigrationsDir, ignorePatternFor, listMigrationFiles, listMigrationNames, stripExt } from "./files.js";
 import { MIGRATIONS_SCHEMA, MIGRATIONS_TABLE } from "./ledger.js";
 import {
   acquireMigrationLock,
@@ -150,7 +150,7 @@ export async function runMigrations(opts: MigrateOptions): Promise<{ ran: string
   if (opts.count !== undefined && (!Number.isInteger(opts.count) || opts.count < 1)) {
     throw new Error(`count must be a whole number >= 1, got ${opts.count}`);
   }
-  const { language } = readMigrationSet(migrationsDir);
+  const { language } = listMigrationFiles(migrationsDir);
   const database = await resolveDatabase(opts.databaseUrl);
   try {
     const client = new pg.Client({
