@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { migrationStatus, runMigrations } from "../../app/src/migrate/index.js";
 import { ensureCli, ensureEngine, ensureImages, SetupError } from "../setup/setup.js";
 import { readLocalImages } from "./images.js";
-import { planPendingCreates, strayObjects } from "./pendingCreates.js";
+import { planPendingCreates, resourcesReadThroughServer, strayObjects } from "./pendingCreates.js";
 import { toShellExports } from "./shellExports.js";
 import {
   checkStackFileConfig,
@@ -28,6 +28,7 @@ import {
   pulumi,
   repoRoot,
   selectStack,
+  serverContainerRunning,
   stackExists,
   stackImages,
   STACKS,
@@ -181,14 +182,26 @@ async function main(): Promise<void> {
       return;
     case "refresh": {
       // After an interrupted `up`: what it left half-made is put right (scripts/stack/pendingCreates.ts).
-      const plan = planPendingCreates((await exportedState(stack)).pendingOperations, dockerVolumeExists);
+      const before = await exportedState(stack);
+      const plan = planPendingCreates(before.pendingOperations, dockerVolumeExists);
       for (const { urn } of plan.imports)
         console.error(
           `An interrupted update left the volume ${urn.split("::").pop()} being created; Docker has it: importing it.`,
         );
       for (const urn of plan.cleared)
         console.error(`An interrupted update left ${urn.split("::").pop()} being created; clearing it (the next up makes it).`);
-      await pulumiOrFail(["refresh", "--yes", "--skip-preview", ...plan.flags], stack);
+      const unreadable = existingServer || serverContainerRunning(stack) ? [] : resourcesReadThroughServer(before.resources);
+      if (unreadable.length > 0)
+        console.error(
+          `The stack's PostgreSQL container is not running (an interrupted update was replacing it, or it was stopped): ` +
+            `refreshing the Docker objects only. The database, roles and grants (${unreadable.length} resources) stay as the ` +
+            `state has them; the next \`npm run up\` starts the server.`,
+        );
+      await pulumiOrFail(
+        ["refresh", "--yes", "--skip-preview", ...plan.flags, ...unreadable.flatMap((urn) => ["--exclude", urn])],
+        stack,
+      );
+      // Only after a refresh that held the stack's lock: during another `up` its new containers are in no state yet.
       const stateIds = new Set((await exportedState(stack)).resources.map((r) => r.id ?? ""));
       for (const kind of ["container", "network"] as const)
         for (const stray of strayObjects(labelledDockerObjects(kind, stack), stateIds)) {

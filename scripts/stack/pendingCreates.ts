@@ -9,6 +9,10 @@
  *
  * - a pending create of a volume Docker has is imported into the state by its name (a volume holds
  *   data, so it is never removed here); every other pending create is cleared;
+ * - when the stack's server container is not running (the kill came in a replacement of it: the
+ *   old one removed, the new one not yet started), the resources read through a connection to it
+ *   (the database, roles, grants) are left out of the refresh, which would otherwise fail on them
+ *   and leave everything else as it was; the next `up` starts the server;
  * - after the refresh, the stack's containers and networks (by the stack's label) that the state
  *   does not list were made by an interrupted run and recorded nowhere: they are removed, and the
  *   next `up` makes them again from the program. Containers hold no data (the volume does).
@@ -59,4 +63,9 @@ export interface DockerObject {
 /** The stack's Docker objects that no resource in the state has as its id. */
 export function strayObjects(inDocker: readonly DockerObject[], stateIds: ReadonlySet<string>): DockerObject[] {
   return inDocker.filter((object) => !stateIds.has(object.id));
+}
+
+/** The state's resources that a refresh reads through a connection to the PostgreSQL server: the postgresql provider's. */
+export function resourcesReadThroughServer(resources: readonly { urn: string; type: string }[]): string[] {
+  return resources.filter((resource) => resource.type.startsWith("postgresql:")).map((resource) => resource.urn);
 }

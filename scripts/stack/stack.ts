@@ -267,7 +267,6 @@ export function dockerVolumeExists(name: string): boolean {
   return spawnSync("docker", ["volume", "inspect", name], { stdio: "ignore" }).status === 0;
 }
 
-/** The stack's containers or networks in Docker, by the stack's label, with their full ids. */
 /**
  * The stack's Docker objects of one kind, found by the labels every object the stack makes carries
  * (infra/dockerNames.ts), optionally only those of one role. A volume's id is its name.
@@ -287,6 +286,25 @@ export function labelledDockerObjects(kind: "container" | "network" | "volume", 
       const [id = "", name = ""] = line.split("\t");
       return { id, name };
     });
+}
+
+/** True when the stack's PostgreSQL container (by its labels) is running. */
+export function serverContainerRunning(stack: string): boolean {
+  const result = spawnSync(
+    "docker",
+    [
+      "ps",
+      "-q",
+      "--filter",
+      `label=${STACK_LABEL}=${stack}`,
+      "--filter",
+      `label=${ROLE_LABEL}=postgres`,
+      "--filter",
+      "status=running",
+    ],
+    { encoding: "utf8" },
+  );
+  return result.status === 0 && result.stdout.trim() !== "";
 }
 
 export async function stackOutputs(stack: string, showSecrets: boolean): Promise<Record<string, unknown>> {

@@ -665,6 +665,42 @@ describe("the stack under faults", () => {
     expect(newAnonymous).toEqual([]);
   });
 
+  it("`up` killed inside a Postgres replacement (old server removed, new one created, not started): `refresh` and `up` converge", async () => {
+    // The narrowest of the random kill points below, made on purpose: the plugin had asked Docker to
+    // remove the old server and to create the new one, and was killed before it started it. The
+    // server is down, so the roles cannot be read, and the new container holds the server's name.
+    forcePostgresReplacement();
+    const image = sh("docker", ["inspect", "--format", "{{.Config.Image}}", postgres]).stdout.trim();
+    expect(sh("docker", ["rm", "--force", postgres]).status).toBe(0);
+    const created = sh("docker", [
+      "create",
+      "--name",
+      postgres,
+      "--label",
+      label,
+      "--label",
+      "com.confradar.role=postgres",
+      image,
+    ]);
+    expect(created.status, created.stderr).toBe(0);
+    const refresh = await stack.run("refresh", [], "refresh with the server removed and its replacement not started");
+    const strayLeft = containerId(postgres) === created.stdout.trim();
+    const up = await stack.run("up", [], "up after that refresh");
+    const preview = await stack.run("preview", ["--expect-no-changes"], "preview after that up");
+    record({
+      test: "`up` killed between the old server's removal and the new one's start",
+      goal: "`refresh` and `up` exit 0; the unstarted container removed; a clean `preview`",
+      measured: `refresh exit ${refresh.code}, unstarted container ${strayLeft ? "left" : "removed"}, up exit ${up.code}, preview ${preview.code === 0 ? "no changes" : "changes"}, server ${health(postgres)}`,
+      met: refresh.code === 0 && !strayLeft && up.code === 0 && preview.code === 0,
+    });
+    expect(refresh.code, refresh.output.slice(-3000)).toBe(0);
+    expect(refresh.output).toMatch(/PostgreSQL container is not running/);
+    expect(strayLeft).toBe(false);
+    expect(up.code, up.output.slice(-3000)).toBe(0);
+    expect(preview.code, preview.output.slice(-3000)).toBe(0);
+    expect(health(postgres)).toBe("healthy");
+  });
+
   it("`up` killed at random points ×10, then `cancel`, `refresh`, `up`: 10/10 converge to a clean `preview`; 0 orphans", async () => {
     const outcomes: string[] = [];
     let converged = 0;
@@ -702,7 +738,12 @@ describe("the stack under faults", () => {
         const file = path.join(artifactsDir, `faults-kill-${i}.log`);
         mkdirSync(artifactsDir, { recursive: true });
         writeFileSync(file, [killedUp.output, refresh.output, up.output, preview.output].join("\n\n=====\n\n"));
-        console.log(`[e2e faults] kill ${i} did not converge; the four commands' output: ${file}`);
+        // The tails go to the console too: CI's log is often all there is to read.
+        const tails = [killedUp, refresh, up, preview].map((r) => r.output.trim().split("\n").slice(-15).join("\n"));
+        console.log(
+          `[e2e faults] kill ${i} did not converge; the four commands' output: ${file}\n` +
+            `docker: ${containerIds()}\n${["killed up", "refresh", "up", "preview"].map((name, k) => `--- ${name}:\n${tails[k]}`).join("\n")}`,
+        );
       }
     }
     record({

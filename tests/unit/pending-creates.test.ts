@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { planPendingCreates, strayObjects, type PendingOperation } from "../../scripts/stack/pendingCreates.js";
+import {
+  planPendingCreates,
+  resourcesReadThroughServer,
+  strayObjects,
+  type PendingOperation,
+} from "../../scripts/stack/pendingCreates.js";
 
 // After a killed `up`, refresh keeps what holds data, clears the rest of the pending creates, and
 // removes the containers and networks no state lists, so the next `up` never creates a name twice.
@@ -44,5 +49,22 @@ describe("putting right an interrupted up", () => {
       { id: "bbb", name: "confradar-ci-postgres" },
     ];
     expect(strayObjects(docker, new Set(["aaa", "ccc"]))).toEqual([{ id: "bbb", name: "confradar-ci-postgres" }]);
+  });
+
+  it("leaves out of a refresh with the server down only what the postgresql provider reads through it", () => {
+    const resource = (type: string, name: string) => ({ urn: `urn:pulumi:ci::confradar::${type}::${name}`, type });
+    const resources = [
+      resource("docker:index/container:Container", "postgres-container"),
+      resource("pulumi:providers:postgresql", "server-admin"),
+      resource("postgresql:index/role:Role", "app-role"),
+      resource("postgresql:index/grant:Grant", "app-tables"),
+      resource("postgresql:index/database:Database", "database"),
+      resource("pulumi-nodejs:dynamic:Resource", "migrations"),
+    ];
+    expect(resourcesReadThroughServer(resources).map((urn) => urn.split("::").pop())).toEqual([
+      "app-role",
+      "app-tables",
+      "database",
+    ]);
   });
 });
