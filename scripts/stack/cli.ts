@@ -208,7 +208,8 @@ async function main(): Promise<void> {
           console.error(
             `The ${kind} ${stray.name} was made by an interrupted update and is in no state: removing it (the next up makes it).`,
           );
-          spawnSync("docker", kind === "container" ? ["rm", "--force", stray.id] : ["network", "rm", stray.id], {
+          // --volumes: its anonymous volumes too, as the plugin's delete does; the named data volume stays.
+          spawnSync("docker", kind === "container" ? ["rm", "--force", "--volumes", stray.id] : ["network", "rm", stray.id], {
             stdio: "inherit",
           });
         }

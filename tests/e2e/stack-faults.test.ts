@@ -670,7 +670,16 @@ describe("the stack under faults", () => {
     // remove the old server and to create the new one, and was killed before it started it. The
     // server is down, so the roles cannot be read, and the new container holds the server's name.
     forcePostgresReplacement();
+    const anonymousBefore = new Set(anonymousVolumes());
     const image = sh("docker", ["inspect", "--format", "{{.Config.Image}}", postgres]).stdout.trim();
+    // The new container mounts the stack's data volume, as the plugin's create does.
+    const dataVolume = sh("docker", [
+      "inspect",
+      "--format",
+      '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}}:{{.Destination}}{{end}}{{end}}',
+      postgres,
+    ]).stdout.trim();
+    expect(dataVolume).toMatch(/^confradar-e2e-faults-pgdata:/);
     expect(sh("docker", ["rm", "--force", postgres]).status).toBe(0);
     const created = sh("docker", [
       "create",
@@ -680,6 +689,8 @@ describe("the stack under faults", () => {
       label,
       "--label",
       "com.confradar.role=postgres",
+      "--volume",
+      dataVolume,
       image,
     ]);
     expect(created.status, created.stderr).toBe(0);
@@ -687,11 +698,12 @@ describe("the stack under faults", () => {
     const strayLeft = containerId(postgres) === created.stdout.trim();
     const up = await stack.run("up", [], "up after that refresh");
     const preview = await stack.run("preview", ["--expect-no-changes"], "preview after that up");
+    const newAnonymous = anonymousVolumes().filter((v) => !anonymousBefore.has(v));
     record({
       test: "`up` killed between the old server's removal and the new one's start",
       goal: "`refresh` and `up` exit 0; the unstarted container removed; a clean `preview`",
-      measured: `refresh exit ${refresh.code}, unstarted container ${strayLeft ? "left" : "removed"}, up exit ${up.code}, preview ${preview.code === 0 ? "no changes" : "changes"}, server ${health(postgres)}`,
-      met: refresh.code === 0 && !strayLeft && up.code === 0 && preview.code === 0,
+      measured: `refresh exit ${refresh.code}, unstarted container ${strayLeft ? "left" : "removed"}, up exit ${up.code}, preview ${preview.code === 0 ? "no changes" : "changes"}, server ${health(postgres)}, ${newAnonymous.length} anonymous volumes`,
+      met: refresh.code === 0 && !strayLeft && up.code === 0 && preview.code === 0 && newAnonymous.length === 0,
     });
     expect(refresh.code, refresh.output.slice(-3000)).toBe(0);
     expect(refresh.output).toMatch(/PostgreSQL container is not running/);
@@ -699,6 +711,7 @@ describe("the stack under faults", () => {
     expect(up.code, up.output.slice(-3000)).toBe(0);
     expect(preview.code, preview.output.slice(-3000)).toBe(0);
     expect(health(postgres)).toBe("healthy");
+    expect(newAnonymous).toEqual([]);
   });
 
   it("`up` killed at random points ×10, then `cancel`, `refresh`, `up`: 10/10 converge to a clean `preview`; 0 orphans", async () => {
