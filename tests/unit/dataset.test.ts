@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { defaultDatasetPath, offsetForLabel, summarizeDataset, validateDataset } from "../../data/validate.js";
+import { parseTimezoneLabel, unknownTimezoneText } from "../../app/src/api/timezones.js";
+import { datasetDeadlineFields } from "../../app/src/worker/dataset.js";
+import { defaultDatasetPath, summarizeDataset, validateDataset } from "../../data/validate.js";
 
 interface Deadline {
   kind: string;
@@ -78,7 +80,7 @@ describe("validateDataset reports broken copies with the offending field named",
     c.end_date = `${c.year}-06-09`;
     const problems = validateDataset(ds);
     expect(problems).toContainEqual(
-      expect.stringMatching(new RegExp(`^conferences\\[${i}\\] \\(.+\\)\\.end_date: .* is before start_date`)),
+      expect.stringMatching(new RegExp(`^conferences\\[${i}\\] \\(.+\\)\\.end_date: must be on or after start_date`)),
     );
   });
 
@@ -88,7 +90,11 @@ describe("validateDataset reports broken copies with the offending field named",
     c.topics = [...c.topics, "quantum-basket-weaving"];
     const problems = validateDataset(ds);
     expect(problems).toContainEqual(
-      expect.stringMatching(new RegExp(`^conferences\\[${i}\\] .*\\.topics\\[\\d+\\]: unknown topic "quantum-basket-weaving"`)),
+      expect.stringMatching(
+        new RegExp(
+          `^conferences\\[${i}\\] .*\\.topics\\[\\d+\\]: topic "quantum-basket-weaving" is not in the top-level topics list`,
+        ),
+      ),
     );
   });
 
@@ -100,7 +106,7 @@ describe("validateDataset reports broken copies with the offending field named",
     const problems = validateDataset(ds);
     expect(problems).toContainEqual(
       expect.stringMatching(
-        new RegExp(`^conferences\\[${last}\\] .*\\.acronym: duplicate \\(acronym, year\\) — conferences\\[0\\]`),
+        new RegExp(`^conferences\\[${last}\\] .*\\.acronym: duplicate conference .* \\(also at conferences\\[0\\]\\)`),
       ),
     );
   });
@@ -113,9 +119,7 @@ describe("validateDataset reports broken copies with the offending field named",
     const j = c.deadlines.length - 1;
     const problems = validateDataset(ds);
     expect(problems).toContainEqual(
-      expect.stringMatching(
-        new RegExp(`^conferences\\[${i}\\] .*\\.deadlines\\[${j}\\]\\.kind: duplicate deadline kind "paper"`),
-      ),
+      expect.stringMatching(new RegExp(`^conferences\\[${i}\\] .*\\.deadlines\\[${j}\\]\\.kind: duplicate paper deadline`)),
     );
   });
 
@@ -128,7 +132,7 @@ describe("validateDataset reports broken copies with the offending field named",
     expect(problems).toContainEqual(
       expect.stringMatching(
         new RegExp(
-          `^conferences\\[${i}\\] .*\\.deadlines\\[${j}\\]\\.due_at: offset -08:00 does not match timezone "AoE" \\(expected -12:00\\)`,
+          `^conferences\\[${i}\\] .*\\.deadlines\\[${j}\\]\\.timezone: AoE is UTC-12:00, but due_at is written with the offset -08:00$`,
         ),
       ),
     );
@@ -143,11 +147,11 @@ describe("validateDataset reports broken copies with the offending field named",
     c.website = "http://example.org/";
     c.format = "virtual";
     const problems = validateDataset(ds).join("\n");
-    expect(problems).toMatch(/conferences\[1\] .*\.deadlines\[0\]\.due_at: must be ISO 8601 with an explicit offset/);
-    expect(problems).toMatch(/conferences\[1\] .*\.deadlines\[0\]\.kind: must be one of abstract, paper/);
-    if (c.deadlines[1]) expect(problems).toMatch(/conferences\[1\] .*\.deadlines\[1\]\.timezone: unknown label "PT"/);
+    expect(problems).toMatch(/conferences\[1\] .*\.deadlines\[0\]\.due_at: must be an ISO 8601 date-time with an offset/);
+    expect(problems).toMatch(/conferences\[1\] .*\.deadlines\[0\]\.kind: must be one of "abstract", "paper"/);
+    if (c.deadlines[1]) expect(problems).toMatch(/conferences\[1\] .*\.deadlines\[1\]\.timezone: "PT" is not a known time zone/);
     expect(problems).toMatch(/conferences\[1\] .*\.website: must be a URL starting with https:\/\//);
-    expect(problems).toMatch(/conferences\[1\] .*\.format: must be one of in_person, online, hybrid/);
+    expect(problems).toMatch(/conferences\[1\] .*\.format: must be one of "in_person", "online", "hybrid"/);
   });
 
   it("an estimated deadline without a note, and a misspelt field", () => {
@@ -158,24 +162,71 @@ describe("validateDataset reports broken copies with the offending field named",
     c["dates_estimate"] = true;
     const problems = validateDataset(ds).join("\n");
     expect(problems).toMatch(/conferences\[2\] .*\.deadlines\[0\]\.note: an estimated deadline needs a note/);
-    expect(problems).toMatch(/conferences\[2\] .*\.dates_estimate: unknown field/);
+    expect(problems).toMatch(/conferences\[2\] .*\.dates_estimate: is not a known field/);
   });
 
   it("rejects a topic slug that is not kebab-case and a non-object top level", () => {
     const ds = copy();
     ds.topics.push({ slug: "Machine_Learning", name: "x" });
-    expect(validateDataset(ds).join("\n")).toMatch(/topics\[\d+\]\.slug: must be kebab-case/);
-    expect(validateDataset([])).toEqual([expect.stringMatching(/top level: must be a JSON object/)]);
+    expect(validateDataset(ds).join("\n")).toMatch(/^topics\[\d+\]\.slug: must be a slug like machine-learning/m);
+    expect(validateDataset([])).toEqual([expect.stringMatching(/^top level: must be an object, not an array$/)]);
   });
 });
 
-describe("offsetForLabel", () => {
+describe("the format rules and their words are the app schema's", () => {
+  it("lists the deadline kinds of the schema's enum", () => {
+    const ds = copy();
+    const [i, c] = pick(ds, (c) => c.deadlines.length > 0);
+    c.deadlines[0]!.kind = "registration";
+    const kinds = datasetDeadlineFields.shape.kind.options.map((k) => JSON.stringify(k)).join(", ");
+    expect(validateDataset(ds)).toContainEqual(
+      expect.stringMatching(new RegExp(`^conferences\\[${i}\\] \\(.+\\)\\.deadlines\\[0\\]\\.kind: must be one of ${kinds}$`)),
+    );
+  });
+
+  it("gives an unknown time zone label the app's own text", () => {
+    const ds = copy();
+    const [i, c] = pick(ds, (c) => c.deadlines.length > 0);
+    c.deadlines[0]!.timezone = "PT";
+    const label = `conferences[${i}] (${c.acronym} ${c.year})`;
+    expect(validateDataset(ds)).toContain(`${label}.deadlines[0].timezone: ${unknownTimezoneText("PT")}`);
+  });
+
+  it("still reports another conference's duplicate when one conference does not parse", () => {
+    const ds = copy();
+    ds.conferences[1]!.format = "virtual";
+    ds.conferences.push(structuredClone(ds.conferences[0]!));
+    const problems = validateDataset(ds).join("\n");
+    expect(problems).toMatch(/^conferences\[1\] .*\.format: must be one of/m);
+    expect(problems).toMatch(
+      new RegExp(`^conferences\\[${ds.conferences.length - 1}\\] .*\\.acronym: duplicate conference`, "m"),
+    );
+  });
+
+  it("wants every field written out, not left to the schema's default", () => {
+    const ds = copy();
+    const [i, c] = pick(ds, (c) => c.deadlines.length > 0);
+    delete c["city"];
+    delete (c.deadlines[0] as Partial<Deadline>).timezone;
+    const problems = validateDataset(ds);
+    expect(problems).toContainEqual(
+      expect.stringMatching(new RegExp(`^conferences\\[${i}\\] .*\\.city: is missing: write it out \\(null`)),
+    );
+    expect(problems).toContainEqual(
+      expect.stringMatching(new RegExp(`^conferences\\[${i}\\] .*\\.deadlines\\[0\\]\\.timezone: is missing: write it out, `)),
+    );
+  });
+});
+
+describe("time zone labels (the app's, app/src/api/timezones.ts)", () => {
+  const offsetsOf = (label: string) => parseTimezoneLabel(label)?.offsetsAt(new Date());
+
   it("maps fixed labels and parses UTC±H, and refuses ambiguous ones", () => {
-    expect(offsetForLabel("AoE")).toBe("-12:00");
-    expect(offsetForLabel("UTC-7")).toBe("-07:00");
-    expect(offsetForLabel("UTC+5:30")).toBe("+05:30");
-    expect(offsetForLabel("PDT")).toBe("-07:00");
-    expect(offsetForLabel("PT")).toBeNull();
-    expect(offsetForLabel("UTC+15")).toBeNull();
+    expect(offsetsOf("AoE")).toEqual([-720]);
+    expect(offsetsOf("UTC-7")).toEqual([-420]);
+    expect(offsetsOf("UTC+5:30")).toEqual([330]);
+    expect(offsetsOf("PDT")).toEqual([-420]);
+    expect(parseTimezoneLabel("PT")).toBeUndefined();
+    expect(parseTimezoneLabel("UTC+15")).toBeUndefined();
   });
 });

@@ -48,6 +48,75 @@ export const datasetConferenceSchema = z.strictObject({
   deadlines: z.array(datasetDeadlineSchema).default([]),
 });
 
+export type DatasetTopic = z.output<typeof datasetTopicSchema>;
+export type DatasetConference = z.output<typeof datasetConferenceSchema>;
+
+/** A problem one of the dataset's rules across records finds: where in the file, and what. */
+export interface DatasetRecordProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+/**
+ * The dataset's rules across records, and those that need a conference's year: one topic per slug,
+ * one conference per acronym and year, topics from the top-level list, one deadline per kind,
+ * dates and deadlines near the edition year. `datasetSchema` runs them once every record has
+ * parsed; zod skips a refinement when anything under it has an issue, so data/validate.ts also runs
+ * them on the records that did parse. A record given as undefined (one that did not parse) is left
+ * out, and the paths keep the others' positions in the file. Of a topic, only the slug counts.
+ */
+export function datasetRecordProblems(
+  topics: ReadonlyArray<Pick<DatasetTopic, "slug"> | undefined>,
+  conferences: ReadonlyArray<DatasetConference | undefined>,
+): DatasetRecordProblem[] {
+  const problems: DatasetRecordProblem[] = [];
+  const topicSlugs = new Set<string>();
+  topics.forEach((t, i) => {
+    if (t === undefined) return;
+    if (topicSlugs.has(t.slug)) problems.push({ path: ["topics", i, "slug"], message: `duplicate topic slug "${t.slug}"` });
+    topicSlugs.add(t.slug);
+  });
+  const editions = new Map<string, number>();
+  conferences.forEach((c, i) => {
+    if (c === undefined) return;
+    // One conference per acronym and year whatever the case, as the database's unique index has it.
+    const key = `${c.acronym.toLowerCase()}\u0000${c.year}`;
+    const first = editions.get(key);
+    if (first !== undefined) {
+      problems.push({
+        path: ["conferences", i, "acronym"],
+        message: `duplicate conference ${c.acronym} ${c.year} (also at conferences[${first}])`,
+      });
+    } else editions.set(key, i);
+    if (c.start_date && c.end_date && c.end_date < c.start_date) {
+      problems.push({ path: ["conferences", i, "end_date"], message: "must be on or after start_date" });
+    }
+    for (const field of ["start_date", "end_date"] as const) {
+      const date = c[field];
+      const problem = date ? dateWindowProblem(c.year, date) : undefined;
+      if (problem) problems.push({ path: ["conferences", i, field], message: problem });
+    }
+    c.topics.forEach((slug, j) => {
+      if (!topicSlugs.has(slug)) {
+        problems.push({
+          path: ["conferences", i, "topics", j],
+          message: `topic "${slug}" is not in the top-level topics list`,
+        });
+      }
+    });
+    const kinds = new Set<string>();
+    c.deadlines.forEach((dl, j) => {
+      if (kinds.has(dl.kind)) {
+        problems.push({ path: ["conferences", i, "deadlines", j, "kind"], message: `duplicate ${dl.kind} deadline` });
+      }
+      kinds.add(dl.kind);
+      const problem = deadlineWindowProblem(c.year, dl.due_at);
+      if (problem) problems.push({ path: ["conferences", i, "deadlines", j, "due_at"], message: problem });
+    });
+  });
+  return problems;
+}
+
 /**
  * The dataset file (data/conferences.json): this schema is where its format is defined. Unknown fields are
  * errors, so a misspelt "estimate" fails loudly instead of being ignored.
@@ -59,59 +128,13 @@ export const datasetSchema = z
     conferences: z.array(datasetConferenceSchema).min(1),
   })
   .superRefine((d, ctx) => {
-    const topicSlugs = new Set<string>();
-    d.topics.forEach((t, i) => {
-      if (topicSlugs.has(t.slug))
-        ctx.addIssue({ code: "custom", path: ["topics", i, "slug"], message: `duplicate topic slug "${t.slug}"` });
-      topicSlugs.add(t.slug);
-    });
-    const editions = new Map<string, number>();
-    d.conferences.forEach((c, i) => {
-      // One conference per acronym and year whatever the case, as the database's unique index has it.
-      const key = `${c.acronym.toLowerCase()}\u0000${c.year}`;
-      const first = editions.get(key);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["conferences", i, "acronym"],
-          message: `duplicate conference ${c.acronym} ${c.year} (also at conferences[${first}])`,
-        });
-      } else editions.set(key, i);
-      if (c.start_date && c.end_date && c.end_date < c.start_date) {
-        ctx.addIssue({ code: "custom", path: ["conferences", i, "end_date"], message: "must be on or after start_date" });
-      }
-      for (const field of ["start_date", "end_date"] as const) {
-        const date = c[field];
-        const problem = date ? dateWindowProblem(c.year, date) : undefined;
-        if (problem) ctx.addIssue({ code: "custom", path: ["conferences", i, field], message: problem });
-      }
-      c.topics.forEach((slug, j) => {
-        if (!topicSlugs.has(slug)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["conferences", i, "topics", j],
-            message: `topic "${slug}" is not in the top-level topics list`,
-          });
-        }
-      });
-      const kinds = new Set<string>();
-      c.deadlines.forEach((dl, j) => {
-        if (kinds.has(dl.kind)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["conferences", i, "deadlines", j, "kind"],
-            message: `duplicate ${dl.kind} deadline`,
-          });
-        }
-        kinds.add(dl.kind);
-        const problem = deadlineWindowProblem(c.year, dl.due_at);
-        if (problem) ctx.addIssue({ code: "custom", path: ["conferences", i, "deadlines", j, "due_at"], message: problem });
-      });
-    });
+    for (const { path, message } of datasetRecordProblems(d.topics, d.conferences)) {
+      ctx.addIssue({ code: "custom", path, message });
+    }
   });
 
 export type Dataset = z.output<typeof datasetSchema>;
-export type DatasetConference = z.output<typeof datasetConferenceSchema>;
+export type DatasetDeadline = z.output<typeof datasetDeadlineSchema>;
 
 export class DatasetError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
