@@ -11,7 +11,7 @@ import {
   ROLE_NAMES,
   StackNetwork,
 } from "./components/index.js";
-import { dockerApiVersion, supportsHealthStartInterval } from "./dockerEngine.js";
+import { dockerApiVersion, dockerEnginePlatform, supportsHealthStartInterval } from "./dockerEngine.js";
 import { checkFixedPortsFree } from "./hostPorts.js";
 import { loadStackConfig } from "./stackConfig/load.js";
 import { repoRoot } from "../app/src/paths.js";
@@ -28,6 +28,10 @@ const health = {
   startPeriodSeconds: config.healthStartPeriodSeconds,
   ...(supportsHealthStartInterval(dockerApiVersion()) ? { startIntervalSeconds: config.healthStartIntervalSeconds } : {}),
 };
+
+// Images are built for the engine's platform, not this machine's: they differ under Rosetta or
+// with a remote DOCKER_HOST. Unknown without an engine (under mocks): the component's default.
+const enginePlatform = dockerEnginePlatform();
 
 // Where PostgreSQL comes from: a container the stack runs (and its volume), or a server that already
 // exists, of which the stack owns only the database, the roles and the grants.
@@ -111,6 +115,7 @@ const app = config.appEnabled
       ingestIntervalSeconds: config.ingestIntervalSeconds,
       health,
       waitTimeoutSeconds: config.waitTimeoutSeconds,
+      ...(enginePlatform ? { platform: enginePlatform } : {}),
       migrations,
     })
   : undefined;

@@ -31,7 +31,10 @@ export interface AppServiceArgs {
   readonly health: HealthTimings;
   /** Seconds `up` waits for each container to turn healthy (at least 1). */
   readonly waitTimeoutSeconds: number;
-  /** The platform the image is built for, e.g. linux/arm64. Default: the machine's own (hostPlatform). */
+  /**
+   * The platform the image is built for, e.g. linux/arm64: the Docker engine's (infra/index.ts asks
+   * it). Default, when no engine answers: this machine's own (hostPlatform).
+   */
   readonly platform?: string;
   /** The schema step: the containers are created only after it (and its ledger grants) succeeded. */
   readonly migrations: pulumi.Resource;
