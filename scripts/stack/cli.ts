@@ -28,7 +28,6 @@ import {
   pulumi,
   repoRoot,
   selectStack,
-  serverContainerRunning,
   stackExists,
   stackImages,
   STACKS,
@@ -64,7 +63,7 @@ async function connection(stack: string, role: Role): Promise<{ url: URL; contai
   const value = outputs[key];
   if (typeof value !== "string") throw new UserError(`The ${stack} stack has no ${key} output: run \`npm run up\` first.`);
   // The server container is found by its labels, as the stack made it: an existing server has none.
-  const [server] = labelledDockerObjects("container", stack, "postgres");
+  const [server] = labelledDockerObjects("container", stack, { role: "postgres" });
   if (!server)
     throw new UserError(
       `The ${stack} stack runs no PostgreSQL container (an existing server, or not up): connect with its ${key} output instead.`,
@@ -190,7 +189,8 @@ async function main(): Promise<void> {
         );
       for (const urn of plan.cleared)
         console.error(`An interrupted update left ${urn.split("::").pop()} being created; clearing it (the next up makes it).`);
-      const unreadable = existingServer || serverContainerRunning(stack) ? [] : resourcesReadThroughServer(before.resources);
+      const serverRunning = labelledDockerObjects("container", stack, { role: "postgres", running: true }).length > 0;
+      const unreadable = existingServer || serverRunning ? [] : resourcesReadThroughServer(before.resources);
       if (unreadable.length > 0)
         console.error(
           `The stack's PostgreSQL container is not running (an interrupted update was replacing it, or it was stopped): ` +
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
       await pulumiOrFail(["destroy", "--yes", "--skip-preview", ...eventLog], stack);
       if (values["wipe-volume"]) {
         // Found by its labels: the volume outlives the stack's state, which `destroy` has just emptied.
-        for (const { name: volume } of labelledDockerObjects("volume", stack, "pgdata")) {
+        for (const { name: volume } of labelledDockerObjects("volume", stack, { role: "pgdata" })) {
           const removed = spawnSync("docker", ["volume", "rm", volume], { encoding: "utf8" });
           if (removed.status !== 0 && !/no such volume/i.test(removed.stderr))
             throw new UserError(`Could not remove ${volume}: ${removed.stderr.trim()}`);

@@ -269,14 +269,24 @@ export function dockerVolumeExists(name: string): boolean {
 
 /**
  * The stack's Docker objects of one kind, found by the labels every object the stack makes carries
- * (infra/dockerNames.ts), optionally only those of one role. A volume's id is its name.
+ * (infra/dockerNames.ts), optionally only those of one role, or (containers) only running ones.
+ * A volume's id is its name.
  */
-export function labelledDockerObjects(kind: "container" | "network" | "volume", stack: string, role?: string): DockerObject[] {
+export function labelledDockerObjects(
+  kind: "container" | "network" | "volume",
+  stack: string,
+  { role, running = false }: { role?: string; running?: boolean } = {},
+): DockerObject[] {
   const list = { container: ["ps", "-a", "--no-trunc"], network: ["network", "ls", "--no-trunc"], volume: ["volume", "ls"] }[
     kind
   ];
   const format = { container: "{{.ID}}\t{{.Names}}", network: "{{.ID}}\t{{.Name}}", volume: "{{.Name}}\t{{.Name}}" }[kind];
-  const filters = ["--filter", `label=${STACK_LABEL}=${stack}`, ...(role ? ["--filter", `label=${ROLE_LABEL}=${role}`] : [])];
+  const filters = [
+    "--filter",
+    `label=${STACK_LABEL}=${stack}`,
+    ...(role ? ["--filter", `label=${ROLE_LABEL}=${role}`] : []),
+    ...(running && kind === "container" ? ["--filter", "status=running"] : []),
+  ];
   const result = spawnSync("docker", [...list, ...filters, "--format", format], { encoding: "utf8" });
   if (result.status !== 0) return [];
   return result.stdout
@@ -286,25 +296,6 @@ export function labelledDockerObjects(kind: "container" | "network" | "volume", 
       const [id = "", name = ""] = line.split("\t");
       return { id, name };
     });
-}
-
-/** True when the stack's PostgreSQL container (by its labels) is running. */
-export function serverContainerRunning(stack: string): boolean {
-  const result = spawnSync(
-    "docker",
-    [
-      "ps",
-      "-q",
-      "--filter",
-      `label=${STACK_LABEL}=${stack}`,
-      "--filter",
-      `label=${ROLE_LABEL}=postgres`,
-      "--filter",
-      "status=running",
-    ],
-    { encoding: "utf8" },
-  );
-  return result.status === 0 && result.stdout.trim() !== "";
 }
 
 export async function stackOutputs(stack: string, showSecrets: boolean): Promise<Record<string, unknown>> {
